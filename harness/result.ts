@@ -129,3 +129,110 @@ export interface ScenarioResult {
   parity?: ParityRow[];
   environment: Record<string, string>;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Sweeps (appended for reports/): a grid of heartbeat configurations, each run over scenarios ×
+// latency profiles × seeds, summarised per cell with the QoS names of BOUNDS.md, plus the
+// recommendation the sweep engine drew from them. Times are scenario milliseconds.
+
+/** BOUNDS.md reconnect backoff: nominal wait β_n = min(cap, base·multiplierⁿ), jitter per variant. */
+export interface SweepBackoff {
+  base: number;
+  cap: number;
+  multiplier: number;
+  /** ms added (seed formula, F13) or a fraction (symmetric jitter), as `variant` says. */
+  jitter: number;
+  /** BOUNDS.md variant: seed, symmetric, full, equal, decorrelated. */
+  variant: string;
+}
+
+/** One heartbeat configuration a sweep tries. */
+export interface SweepConfig {
+  /** Ping interval I. */
+  interval: number;
+  /** Pong timeout T. */
+  pongTimeout: number;
+  /** Server read deadline R. */
+  readDeadline: number;
+  /** Miss threshold N (F12). */
+  missThreshold: number;
+  backoff: SweepBackoff;
+}
+
+/** Summary of a sample; n is the sample size (0 means no values, and the other fields are 0). */
+export interface SampleStats {
+  n: number;
+  min: number;
+  median: number;
+  p99: number;
+  max: number;
+}
+
+/** A sweep goal judged for one cell or configuration. */
+export interface GoalVerdict {
+  goal: string;
+  met: boolean;
+  /** The numbers behind the verdict, e.g. "p99 detection 41200 ms > 40000 ms". */
+  why: string;
+}
+
+/** One configuration on one scenario and latency profile, over all of the sweep's seeds. */
+export interface SweepCell {
+  config: SweepConfig;
+  scenario: string;
+  /** The latency profile the scenario ran under, e.g. "lan 1 ms", "mobile p99 800 ms". */
+  latencyProfile: string;
+  seeds: number[];
+  /** Detection time T_D (Δ from fault onset); absent when nothing was detected. */
+  detection?: SampleStats;
+  /** False detections per connection-hour (λ_M). */
+  falseDetectionRate: number;
+  /** Mistake duration T_M: false detection → connection healthy again. */
+  mistakeDuration?: SampleStats;
+  /** Mistake recurrence T_MR: between consecutive false detections. */
+  mistakeRecurrence?: SampleStats;
+  /** Reconnect time (Δ from heal). */
+  reconnect?: SampleStats;
+  /** Heartbeat messages and bytes per connection per hour (F20). */
+  overhead: { client: Overhead; server: Overhead };
+  /** Added latency each side tolerates before a false detection: client T − r, server R − I. */
+  latencyTolerance: { client: number; server: number };
+  goals: GoalVerdict[];
+  /** Raw samples, when the engine kept them, for distribution charts. */
+  samples?: { detection?: number[]; reconnect?: number[] };
+  /** The command that replays this cell's worst seed. */
+  replay?: string;
+}
+
+export interface SweepRecommendation {
+  /** Absent when no configuration met every goal. */
+  best?: SweepConfig;
+  runnerUp?: SweepConfig;
+  why: string;
+  rejected: { config: SweepConfig; why: string }[];
+}
+
+/** A real-world setting (BOUNDS.md presets) run over the same scenarios and seeds as the grid. */
+export interface SweepPreset {
+  /** e.g. "Socket.IO / engine.io". */
+  name: string;
+  /** Where the numbers come from. */
+  source?: string;
+  config: SweepConfig;
+  cells: SweepCell[];
+}
+
+export interface SweepResult {
+  name: string;
+  backend: BackendKind;
+  timeScale: number;
+  /** The goals every configuration is judged against; cell verdicts use these names. */
+  goals: string[];
+  seeds: number[];
+  cells: SweepCell[];
+  recommendation: SweepRecommendation;
+  presets: SweepPreset[];
+  /** The exact command that reproduces the sweep. */
+  replay: string;
+  environment: Record<string, string>;
+}

@@ -1,0 +1,195 @@
+/**
+ * Simulator benchmarks. `npm run bench` prints a table; `npm run bench -- --json` prints a JSON array
+ * with one object per case: {case, simToWall, eventsPerSec, traceHash, …}. simToWall is simulated
+ * seconds per wall-clock second; eventsPerSec counts clock events fired (packet deliveries, kernel
+ * and application timers) per wall-clock second. `--case <name>` runs one case only.
+ *
+ * Workload (direct topology, no faults, 5 ms one way): each client writes a 64-byte message every
+ * simulated second and the server answers each with 64 bytes.
+ */
+
+import type { FaultProxy } from '../harness/backend.ts';
+import { Simulation } from '../harness/sim/index.ts';
+import type { Runtime } from '../impl/runtime.ts';
+
+interface Result {
+  case: string;
+  simToWall: number | null;
+  eventsPerSec: number | null;
+  traceHash: string | null;
+  wallMs?: number;
+  simSeconds?: number;
+  connections?: number;
+  timersFired?: number;
+  packets?: number;
+  traceEvents?: number;
+  heapGrowthMB?: number;
+  heapSamplesMB?: number[];
+  error?: string;
+}
+
+const MESSAGE = Buffer.alloc(64, 0x61);
+
+function startEchoServer(rt: Runtime, port: number): void {
+  rt.net
+    .createServer((s) => {
+      s.on('data', (d: Buffer) => {
+        s.write(d.length === 64 ? MESSAGE : d);
+      });
+      s.on('error', () => {});
+    })
+    .listen(port);
+}
+
+/** Opens `n` connections from `client` to host:port, each writing 64 bytes every second. */
+function startClients(rt: Runtime, host: string, port: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const c = rt.net.createConnection({ host, port });
+    c.on('data', () => {});
+    c.on('error', () => {});
+    c.on('connect', () => {
+      rt.setInterval(() => c.write(MESSAGE), 1000);
+    });
+  }
+}
+
+async function measure(
+  name: string,
+  sim: Simulation,
+  simMs: number,
+  connections: number,
+  sampleHeap = false,
+): Promise<Result> {
+  const step = Math.min(simMs, 60_000);
+  const heap: number[] = [];
+  if (sampleHeap) global.gc?.();
+  const t0 = performance.now();
+  for (let done = 0; done < simMs; done += step) {
+    await sim.runFor(Math.min(step, simMs - done));
+    if (sampleHeap) {
+      global.gc?.();
+      heap.push(process.memoryUsage().heapUsed / 2 ** 20);
+    }
+  }
+  const wallMs = performance.now() - t0;
+  const stats = sim.stats();
+  const result: Result = {
+    case: name,
+    simToWall: Math.round(simMs / wallMs),
+    eventsPerSec: Math.round((stats.timersFired / wallMs) * 1000),
+    traceHash: sim.trace.hash(),
+    wallMs: Math.round(wallMs),
+    simSeconds: simMs / 1000,
+    connections,
+    timersFired: stats.timersFired,
+    packets: stats.packets,
+    traceEvents: stats.traceEvents,
+  };
+  if (sampleHeap && heap.length > 2) {
+    // Growth after warm-up: last sample minus the second (the first includes start-up allocations).
+    result.heapGrowthMB = round2((heap.at(-1) as number) - (heap[1] as number));
+    result.heapSamplesMB = heap.map(round2);
+  }
+  await sim.close();
+  return result;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function directSim(seed: number): Simulation {
+  return new Simulation({ seed, latency: 5, retainTrace: false });
+}
+
+async function oneConnHour(): Promise<Result> {
+  const sim = directSim(1);
+  startEchoServer(sim.runtime('server'), 7000);
+  startClients(sim.runtime('client'), 'server', 7000, 1);
+  return measure('one-conn-1h', sim, 3_600_000, 1);
+}
+
+async function thousandConns(): Promise<Result> {
+  const sim = directSim(2);
+  startEchoServer(sim.runtime('server'), 7000);
+  startClients(sim.runtime('client'), 'server', 7000, 1000);
+  return measure('thousand-conns-10m', sim, 600_000, 1000);
+}
+
+async function thousandConnsProxy(): Promise<Result> {
+  const sim = directSim(3);
+  try {
+    const { createSimProxy } = await import('../harness/sim/proxy/index.ts');
+    startEchoServer(sim.runtime('server'), 7000);
+    const proxy: FaultProxy = await createSimProxy(sim, {
+      name: 'bench',
+      listen: 'toxiproxy:8000',
+      upstream: 'server:7000',
+    });
+    const [host, port] = proxy.listen.split(':');
+    startClients(sim.runtime('client'), host as string, Number(port), 1000);
+    return await measure('thousand-conns-10m-proxy', sim, 600_000, 1000);
+  } catch (e) {
+    await sim.close();
+    return {
+      case: 'thousand-conns-10m-proxy',
+      simToWall: null,
+      eventsPerSec: null,
+      traceHash: null,
+      error: `simulated proxy unavailable: ${(e as Error).message}`,
+    };
+  }
+}
+
+/** Heap after each simulated 10 minutes of 100 connections, trace retention off. */
+async function memoryFlat(): Promise<Result> {
+  const sim = directSim(4);
+  startEchoServer(sim.runtime('server'), 7000);
+  startClients(sim.runtime('client'), 'server', 7000, 100);
+  const r = await measure('memory-flat', sim, 6 * 3_600_000, 100, true);
+  return r;
+}
+
+const CASES: Record<string, () => Promise<Result>> = {
+  'one-conn-1h': oneConnHour,
+  'thousand-conns-10m': thousandConns,
+  'thousand-conns-10m-proxy': thousandConnsProxy,
+  'memory-flat': memoryFlat,
+};
+
+function table(results: Result[]): string {
+  const rows = results.map((r) =>
+    r.error
+      ? [r.case, 'error', '', '', r.error]
+      : [
+          r.case,
+          `${r.simToWall?.toLocaleString('en-US')}×`,
+          (r.eventsPerSec ?? 0).toLocaleString('en-US'),
+          `${r.wallMs} ms`,
+          r.heapGrowthMB !== undefined
+            ? `heap growth ${r.heapGrowthMB} MB`
+            : (r.traceHash ?? '').slice(0, 16),
+        ],
+  );
+  const head = ['case', 'sim/wall', 'events/s', 'wall', 'notes'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: string[]) => cells.map((c, i) => String(c).padEnd(widths[i] as number)).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const only = args.includes('--case') ? args[args.indexOf('--case') + 1] : undefined;
+  const names = only ? [only] : Object.keys(CASES);
+  const results: Result[] = [];
+  for (const name of names) {
+    const run = CASES[name];
+    if (!run) throw new Error(`unknown case '${name}' (cases: ${Object.keys(CASES).join(', ')})`);
+    results.push(await run());
+    if (!json) process.stderr.write(`done: ${name}\n`);
+  }
+  process.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : `${table(results)}\n`);
+}
+
+await main();

@@ -1,0 +1,12 @@
+import { Simulation } from '../harness/sim/index.ts';
+const MESSAGE = Buffer.alloc(64, 0x61);
+const sim = new Simulation({ seed: 1, latency: 5, retainTrace: false });
+const srv = sim.runtime('server'); const cli = sim.runtime('client');
+srv.net.createServer((s) => { s.on('data', () => s.write(MESSAGE)); }).listen(7000);
+const c = cli.net.createConnection({ host: 'server', port: 7000 });
+c.on('data', () => {});
+c.on('connect', () => cli.setInterval(() => c.write(MESSAGE), 1000));
+const cu0 = process.cpuUsage();
+await sim.runFor(10 * 3_600_000);
+const cu = process.cpuUsage(cu0);
+console.log('cpu ms per sim hour', (cu.user + cu.system) / 1000 / 10);

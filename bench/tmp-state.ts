@@ -1,0 +1,12 @@
+import { Simulation } from '../harness/sim/index.ts';
+const MESSAGE = Buffer.alloc(64, 0x61);
+const sim = new Simulation({ seed: 1, latency: 5, retainTrace: false });
+const srv = sim.runtime('server'); const cli = sim.runtime('client');
+let ss: any;
+srv.net.createServer((s) => { ss = s; s.on('data', () => s.write(MESSAGE)); }).listen(7000);
+const c = cli.net.createConnection({ host: 'server', port: 7000 });
+c.on('data', () => {});
+c.on('connect', () => cli.setInterval(() => c.write(MESSAGE), 1000));
+await sim.runFor(60_000);
+console.log('client', c.writableLength, c.bytesWritten, c.bytesRead, c.eventNames().map(n => `${String(n)}:${c.listenerCount(n)}`).join(' '));
+console.log('server', ss.writableLength, ss.bytesWritten, ss.bytesRead, ss.eventNames().map((n: any) => `${String(n)}:${ss.listenerCount(n)}`).join(' '));

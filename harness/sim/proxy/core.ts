@@ -1,0 +1,267 @@
+/**
+ * The socket-independent part of a proxy (Toxiproxy `proxy.go` minus the listener): the accept
+ * loop that dials upstream for each client, the connection list, the toxic collection, and the API
+ * operations run under the collection lock.
+ *
+ * An API call returns (or fails) at once when its work completes at the current instant, which is
+ * always the case unless a toxic it must interrupt is stuck sending to a full downstream. Toxiproxy
+ * then blocks the HTTP call (and answers 503 after 25 s) while the change waits for the stage; here
+ * the call fails at once with `unavailable` (503) and the change still lands when the stage frees.
+ */
+import type { Stream, Toxic, ToxicPatch } from '../../toxics/spec.ts';
+import { FaultProxyError } from '../../toxics/spec.ts';
+import { ToxicCollection } from './collection.ts';
+import { type CloseHow, Conn, type Transport } from './conn.ts';
+import { Chan, type Gen, recv, Scheduler, type TimerApi } from './csp.ts';
+import { ToxicLink } from './link.ts';
+import type { PipeEnv } from './stub.ts';
+
+export type TraceFields = Record<string, string | number | boolean | null | undefined>;
+
+export interface CoreEnv {
+  timers: TimerApi;
+  random(): number;
+  trace(kind: string, fields?: TraceFields): void;
+}
+
+/** A client waiting in the accept loop, and how to reach the upstream for it. */
+interface Pending {
+  id: string;
+  client: Conn;
+  clientAddress: string;
+  /** Dials the upstream; resolves to the connected Conn, or null if the dial failed. */
+  dial: () => Gen<Conn | null>;
+}
+
+export interface ProxyConnection {
+  id: string;
+  client: Conn;
+  upstream: Conn;
+}
+
+export class ProxyCore {
+  readonly sched: Scheduler;
+  readonly collection: ToxicCollection;
+  /** Open connections by id (Toxiproxy keys them by the client's address). */
+  readonly connections = new Map<string, ProxyConnection>();
+  private acceptQueue: Chan<Pending> | null = null;
+  private seq = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly env: CoreEnv,
+  ) {
+    this.sched = new Scheduler(env.timers, (err, g) =>
+      env.trace('proxy.error', { proxy: name, goroutine: g.label, error: String(err) }),
+    );
+    this.collection = new ToxicCollection({
+      sched: this.sched,
+      proxyName: name,
+      trace: (kind, fields) => env.trace(kind, { proxy: name, ...flatten(fields) }),
+    });
+  }
+
+  now(): number {
+    return this.env.timers.now();
+  }
+
+  trace(kind: string, fields: TraceFields = {}): void {
+    this.env.trace(kind, { proxy: this.name, ...fields });
+  }
+
+  /** Wraps one socket end for the pipeline. */
+  conn(transport: Transport, label: string): Conn {
+    return new Conn(this.sched, transport, label, (c, how, why) => this.onConnClosed(c, how, why));
+  }
+
+  /** Starts accepting: one accept loop at a time, as Toxiproxy's server goroutine. */
+  startAccepting(): void {
+    if (this.acceptQueue) return;
+    const queue = new Chan<Pending>(Number.POSITIVE_INFINITY, `${this.name}:accept`);
+    this.acceptQueue = queue;
+    this.sched.go(this.acceptLoop(queue), `${this.name}:accept`);
+  }
+
+  /** Stops accepting; clients accepted but not yet dialled for are closed. */
+  stopAccepting(): void {
+    const queue = this.acceptQueue;
+    if (!queue) return;
+    this.acceptQueue = null;
+    for (const p of queue.buffer) p.client.close();
+    queue.discard();
+    this.sched.close(queue);
+  }
+
+  /** A client connected to the listener. */
+  accept(id: string, client: Conn, clientAddress: string, dial: () => Gen<Conn | null>): void {
+    if (!this.acceptQueue) {
+      client.close();
+      return;
+    }
+    this.trace('proxy.accept', { conn: id, client: clientAddress });
+    this.sched.offer(this.acceptQueue, { id, client, clientAddress, dial });
+  }
+
+  private *acceptLoop(queue: Chan<Pending>): Gen<void> {
+    for (;;) {
+      const p = yield* recv(queue);
+      if (p === null) return;
+      const upstream = yield* p.dial();
+      if (this.acceptQueue !== queue) {
+        // Disabled while dialling: nothing may stay open behind a stopped proxy.
+        p.client.close();
+        upstream?.close();
+        return;
+      }
+      if (!upstream) {
+        p.client.close();
+        continue;
+      }
+      if (p.client.closed || p.client.gone) {
+        upstream.close();
+        continue;
+      }
+      yield* this.collection.lockedRun(() => this.startLinks(p.id, p.client, upstream));
+    }
+  }
+
+  private startLinks(id: string, client: Conn, upstream: Conn): void {
+    this.connections.set(id, { id, client, upstream });
+    for (const direction of ['upstream', 'downstream'] as Stream[]) {
+      const name = `${id}:${direction}`;
+      const link = new ToxicLink(name, direction, this.collection, this.linkEnv(id, direction), id);
+      if (direction === 'upstream') this.collection.startLink(link, client, upstream);
+      else this.collection.startLink(link, upstream, client);
+    }
+  }
+
+  private linkEnv(conn: string, stream: Stream): PipeEnv {
+    return {
+      now: () => this.now(),
+      random: () => this.env.random(),
+      trace: (kind, fields) => this.trace(kind, { conn, stream, ...flatten(fields) }),
+    };
+  }
+
+  /** A fresh id for a connection's client socket. */
+  nextConnId(): string {
+    this.seq += 1;
+    return `${this.name}#${this.seq}`;
+  }
+
+  private onConnClosed(conn: Conn, how: CloseHow, why?: string): void {
+    this.trace('proxy.close', { conn: conn.label, how, why });
+    for (const pair of this.connections.values()) {
+      if ((pair.client === conn || pair.upstream === conn) && pair.client.closed && pair.upstream.closed) {
+        this.connections.delete(pair.id);
+        // Both sockets are closed: nothing the remaining stages do can be seen, so stop them
+        // (Toxiproxy leaves such goroutines to finish or leak; their timers would outlive the run).
+        this.sched.whenIdle(() => this.retire(pair));
+      }
+    }
+  }
+
+  private retire(pair: ProxyConnection): void {
+    for (const direction of ['upstream', 'downstream']) {
+      const name = `${pair.id}:${direction}`;
+      const link = this.collection.links.get(name);
+      this.collection.removeLink(name);
+      link?.abandon();
+    }
+    this.sched.kill(pair.id);
+  }
+
+  /** Closes every open connection (disable / delete). */
+  closeAll(): void {
+    for (const pair of [...this.connections.values()]) {
+      pair.upstream.close();
+      pair.client.close();
+    }
+  }
+
+  /** Stops everything, leaving no timers behind. */
+  dispose(): void {
+    this.stopAccepting();
+    this.closeAll();
+    this.sched.killAll();
+  }
+
+  // --- API operations ---
+
+  addToxic(input: unknown): Promise<Toxic> {
+    return this.op('add', (input as { name?: string } | null)?.name, () => this.collection.add(input));
+  }
+
+  updateToxic(name: string, patch: ToxicPatch): Promise<Toxic> {
+    return this.op('update', name, () => this.collection.update(name, patch));
+  }
+
+  removeToxic(name: string): Promise<void> {
+    return this.op('remove', name, () => this.collection.remove(name));
+  }
+
+  resetToxics(): Promise<void> {
+    return this.op('reset', undefined, () => this.collection.reset());
+  }
+
+  listToxics(): Toxic[] {
+    return this.collection.list();
+  }
+
+  /** Runs one API operation under the collection lock; see the module comment for when it is 503. */
+  private op<R>(what: string, toxic: string | undefined, body: () => Gen<R>): Promise<R> {
+    let settled = false;
+    let result: { ok: true; value: R } | { ok: false; error: unknown } | undefined;
+    const collection = this.collection;
+    const self = this;
+    function* run(): Gen<void> {
+      try {
+        const value = yield* collection.locked(body);
+        result = { ok: true, value };
+      } catch (error) {
+        result = { ok: false, error };
+      }
+      if (settled && result) {
+        self.trace('proxy.op.late', {
+          op: what,
+          toxic,
+          ok: result.ok,
+          error: result.ok ? undefined : String(result.error),
+        });
+      }
+    }
+    this.sched.go(run(), `${this.name}:op:${what}`);
+    return new Promise<R>((resolve, reject) => {
+      this.sched.whenIdle(() => {
+        settled = true;
+        if (!result) {
+          this.trace('proxy.op.blocked', { op: what, toxic });
+          reject(
+            new FaultProxyError(
+              'unavailable',
+              `${what} is waiting for a toxic stage stuck on a full downstream; it will apply when that stage frees up`,
+              { proxy: this.name, toxic },
+            ),
+          );
+        } else if (result.ok) resolve(result.value);
+        else reject(result.error);
+      });
+    });
+  }
+}
+
+function flatten(fields: Record<string, unknown> | undefined): TraceFields {
+  const out: TraceFields = {};
+  if (!fields) return out;
+  for (const [k, v] of Object.entries(fields)) {
+    out[k] =
+      v === null ||
+      v === undefined ||
+      typeof v === 'string' ||
+      typeof v === 'number' ||
+      typeof v === 'boolean'
+        ? v
+        : JSON.stringify(v);
+  }
+  return out;
+}

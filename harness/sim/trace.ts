@@ -1,0 +1,107 @@
+/**
+ * The network trace of a run: every event with its virtual timestamp, and a sha256 over a canonical
+ * serialization of the events in order. The hash is fed incrementally (events are serialized as they
+ * happen and hashed in batches, which gives the same digest as hashing them one by one), so a run
+ * with `retainTrace: false` keeps only the digest state and its memory stays flat.
+ */
+import { createHash, type Hash } from 'node:crypto';
+
+export type TraceValue = string | number | boolean | null | undefined;
+
+/** What a component records: a kind (`syn`, `data`, `drop`, `fault.on`, `proxy.toxic.add`…) and flat fields. */
+export interface TraceEventInput {
+  kind: string;
+  [field: string]: TraceValue;
+}
+
+/** A recorded event: the input plus its virtual time `t` (ms) and its position `seq` in the run. */
+export interface TraceEvent extends TraceEventInput {
+  t: number;
+  seq: number;
+}
+
+const FLUSH_AT = 16_384;
+
+export class Trace {
+  private readonly sha: Hash = createHash('sha256');
+  private pending = '';
+  private readonly kept: TraceEvent[] | null;
+  /** Events recorded so far (kept or not). */
+  count = 0;
+
+  constructor(
+    private readonly now: () => number,
+    retain: boolean,
+  ) {
+    this.kept = retain ? [] : null;
+  }
+
+  get retained(): boolean {
+    return this.kept !== null;
+  }
+
+  /**
+   * Records one event at the current virtual time. The canonical form is the JSON of
+   * `{t, kind, ...fields}` in insertion order, one line per event; `undefined` fields are left out.
+   */
+  record(e: TraceEventInput): void {
+    const t = this.now();
+    const event = { t, ...e } as TraceEvent;
+    this.append(JSON.stringify(event), event);
+  }
+
+  /**
+   * Hot path for packets: the same canonical JSON as `record`, built without an intermediate object
+   * unless the trace is retained. `src`/`dst` must already be JSON string literals (quoted).
+   */
+  packet(
+    kind: string,
+    srcJson: string,
+    dstJson: string,
+    bytes: number,
+    srcLabel: string,
+    dstLabel: string,
+  ): void {
+    const t = this.now();
+    const line =
+      bytes > 0
+        ? `{"t":${t},"kind":"${kind}","src":${srcJson},"dst":${dstJson},"bytes":${bytes}}`
+        : `{"t":${t},"kind":"${kind}","src":${srcJson},"dst":${dstJson}}`;
+    let event: TraceEvent | null = null;
+    if (this.kept) {
+      event = (bytes > 0
+        ? { t, kind, src: srcLabel, dst: dstLabel, bytes }
+        : { t, kind, src: srcLabel, dst: dstLabel }) as unknown as TraceEvent;
+    }
+    this.append(line, event);
+  }
+
+  private append(line: string, event: TraceEvent | null): void {
+    if (event) {
+      event.seq = this.count;
+      this.kept?.push(event);
+    }
+    this.count++;
+    this.pending += line;
+    this.pending += '\n';
+    if (this.pending.length >= FLUSH_AT) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length > 0) {
+      this.sha.update(this.pending);
+      this.pending = '';
+    }
+  }
+
+  /** Hex sha256 of every event so far; recording may continue afterwards. */
+  hash(): string {
+    this.flush();
+    return this.sha.copy().digest('hex');
+  }
+
+  /** Retained events (empty when the simulation was created with `retainTrace: false`). */
+  events(): readonly TraceEvent[] {
+    return this.kept ?? [];
+  }
+}
