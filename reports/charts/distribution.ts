@@ -24,6 +24,12 @@ export function ecdfSpec(series: Series[], xTitle: string, width: number): TopLe
       return i === 0 ? [{ ...point, fraction: 0 }, point] : [point];
     }),
   );
+  const seconds = values.map((v) => v.seconds);
+  const lo = Math.min(...seconds);
+  const hi = Math.max(...seconds);
+  // A single distinct value would give the axis an empty domain; widen it around the value.
+  const pad = Math.max(0.5, Math.abs(lo) * 0.1);
+  const xScale = seconds.length > 0 && hi - lo < 1e-9 ? { domain: [lo - pad, hi + pad] } : { zero: false };
   const domain = present.map((s) => s.name);
   const range = present.map((s) => s.color);
   const color = {
@@ -41,7 +47,7 @@ export function ecdfSpec(series: Series[], xTitle: string, width: number): TopLe
       {
         mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.75 },
         encoding: {
-          x: { field: 'seconds', type: 'quantitative', title: xTitle, scale: { zero: false } },
+          x: { field: 'seconds', type: 'quantitative', title: xTitle, scale: xScale },
           y: {
             field: 'fraction',
             type: 'quantitative',

@@ -41,7 +41,12 @@ describe('vega-lite charts rendered to SVG at build time', () => {
       ),
       ecdfSpec([{ name: 'client', color: COLORS.ping, values: [1000, 2000, 2000, 5000] }], 'Δ (s)', 400),
       spreadSpec(
-        sweep.cells.map((c) => ({ label: String(c.config.interval), group: c.latencyProfile, stats: c.detection!, met: true })),
+        sweep.cells.map((c) => ({
+          label: String(c.config.interval),
+          group: c.latencyProfile,
+          stats: c.detection!,
+          met: true,
+        })),
         ['lan 1 ms', 'mobile p99 3 s'],
         ['#000', '#111'],
         400,
@@ -50,8 +55,19 @@ describe('vega-lite charts rendered to SVG at build time', () => {
     for (const spec of specs) expect((await renderChart(spec, 'chart')).warnings).toEqual([]);
   });
 
+  it('an ECDF of one distinct value still gets a readable axis around it', async () => {
+    const chart = await renderChart(
+      ecdfSpec([{ name: 'r', color: COLORS.reconnect, values: [604] }], 'Δ (s)', 300),
+      'ecdf',
+    );
+    const labels = findAll(parseXml(chart.svg), (e) => e.name === 'text').map(textOf);
+    expect(labels).toEqual(expect.arrayContaining(['0.2', '0.6', '1.0']));
+  });
+
   it('wraps a vega failure in a ReportError naming the chart', async () => {
-    const err = await renderChart({ mark: 'nope' } as never, "timeline of scenario 'x'").catch((e: unknown) => e);
+    const err = await renderChart({ mark: 'nope' } as never, "timeline of scenario 'x'").catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ReportError);
     expect((err as ReportError).message).toMatch(/^could not render the timeline of scenario 'x': /);
   });

@@ -187,6 +187,23 @@ describe('run report input errors', () => {
     expect((err as ReportError).message).toMatch(/\[0\]\.lanes/);
   });
 
+  it('renders a bare result (no lanes, faults, detections, expectations; zero duration)', async () => {
+    const bare: ScenarioResult = {
+      ...blackHoleRun(),
+      duration: 0,
+      faults: [],
+      detections: [],
+      reconnects: [],
+      expectations: [],
+      lanes: [{ conn: 'c1', client: 'k', opened: 0, events: [] }],
+    };
+    const page = parseXml(await renderRunHtml([bare]));
+    expect(findAll(byId(page, 'timeline-1')!, (e) => e.name === 'svg')).toHaveLength(1);
+    expect(byId(page, 'zoom-1')).toBeUndefined();
+    expect(textOf(byId(page, 'bounds-1')!)).toBe('No detections or reconnects were measured.');
+    expect(byId(page, 'distributions')).toBeUndefined();
+  });
+
   it('renders an empty run without failing', async () => {
     const page = parseXml(await renderRunHtml([]));
     expect(textOf(byId(page, 'summary')!)).toContain('No results.');

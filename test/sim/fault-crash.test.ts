@@ -19,7 +19,7 @@ describe('crash', () => {
     const p = pair();
     sim = p.sim;
     p.server.net.createServer(() => {}).listen(80);
-    const c = p.client.net.createConnection(80, 'server') as SimSocket;
+    const c = p.client.net.createConnection(80, 'server') as unknown as SimSocket;
     await p.sim.runFor(1000);
     const log = recordEvents(c, () => p.sim.now());
     p.sim.faults.crash('server');

@@ -21,15 +21,15 @@ async function natPair(action: 'drop' | 'rst') {
   const got: string[] = [];
   p.server.net
     .createServer((s) => {
-      serverSide = s as SimSocket;
+      serverSide = s as unknown as SimSocket;
       s.on('data', (d) => got.push(`${p.sim.now()} ${d}`));
       s.on('error', () => {});
     })
     .listen(80);
   p.sim.faults.nat('client', 'server', { idleTimeout: 30_000, action });
-  const client = p.client.net.createConnection(80, 'server') as SimSocket;
+  const client = p.client.net.createConnection(80, 'server') as unknown as SimSocket;
   await p.sim.runFor(100);
-  return { p, client, got, server: () => serverSide as SimSocket };
+  return { p, client, got, server: () => serverSide as unknown as SimSocket };
 }
 
 describe('nat', () => {

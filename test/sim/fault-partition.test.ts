@@ -29,7 +29,7 @@ async function setup(): Promise<{ p: Pair; client: SimSocket; got: string[]; cli
       }),
     )
     .listen(80);
-  const client = p.client.net.createConnection(80, 'server') as SimSocket;
+  const client = p.client.net.createConnection(80, 'server') as unknown as SimSocket;
   client.on('data', (d) => clientGot.push(`${p.sim.now()} ${d}`));
   await p.sim.runFor(2000);
   client.write('a');
@@ -101,7 +101,7 @@ describe('partition', () => {
     const got: string[] = [];
     p.server.net
       .createServer((s) => {
-        serverSide = s as SimSocket;
+        serverSide = s as unknown as SimSocket;
         s.on('data', (d) => got.push(`${p.sim.now()} server ${d}`));
       })
       .listen(80);

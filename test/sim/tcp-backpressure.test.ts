@@ -23,7 +23,7 @@ async function floodPausedReceiver(pauseOnConnect: boolean) {
   let receiver: SimSocket | undefined;
   p.server.net
     .createServer({ pauseOnConnect } as object, (s) => {
-      receiver = s as SimSocket;
+      receiver = s as unknown as SimSocket;
       if (!pauseOnConnect) s.pause();
     })
     .listen(80);
@@ -47,7 +47,7 @@ async function floodPausedReceiver(pauseOnConnect: boolean) {
     .events()
     .filter((e) => e.kind === 'data' && e.src === 'client:32768')
     .reduce((n, e) => n + (e.bytes as number), 0);
-  return { p, sender, receiver: receiver as SimSocket, falses, delivered, writes: () => writes };
+  return { p, sender, receiver: receiver as unknown as SimSocket, falses, delivered, writes: () => writes };
 }
 
 describe('backpressure', () => {

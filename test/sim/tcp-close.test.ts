@@ -23,10 +23,14 @@ async function connected(
   let serverSocket: SimSocket | undefined;
   p.server.net
     .createServer(serverOpts, (s) => {
-      serverSocket = s as SimSocket;
+      serverSocket = s as unknown as SimSocket;
     })
     .listen(80);
-  const client = p.client.net.createConnection({ host: 'server', port: 80, ...clientOpts }) as SimSocket;
+  const client = p.client.net.createConnection({
+    host: 'server',
+    port: 80,
+    ...clientOpts,
+  }) as unknown as SimSocket;
   await p.sim.runFor(15);
   if (!serverSocket) throw new Error('no connection');
   return { client, server: serverSocket };
@@ -124,7 +128,7 @@ describe('RST', () => {
     sim = p.sim;
     const sl: string[] = [];
     p.server.net.createServer((s) => sl.push(...recordEvents(s, () => p.sim.now()))).listen(80);
-    const client = p.client.net.createConnection(80, 'server') as SimSocket;
+    const client = p.client.net.createConnection(80, 'server') as unknown as SimSocket;
     const cl = recordEvents(client, () => p.sim.now());
     client.resetAndDestroy();
     await p.sim.runFor(100);

@@ -136,7 +136,7 @@ describe('connect', () => {
     sim = p.sim;
     const accepted: string[] = [];
     p.server.net.createServer((s) => accepted.push(`${p.sim.now()} ${s.remoteAddress}`)).listen(80);
-    const c = p.server.net.createConnection(80, 'localhost') as SimSocket;
+    const c = p.server.net.createConnection(80, 'localhost') as unknown as SimSocket;
     const log = recordEvents(c, () => p.sim.now());
     await p.sim.runFor(10);
     expect(log).toEqual(['0 connect', '0 ready']);

@@ -39,7 +39,7 @@ describe('socket.setTimeout', () => {
     const p = pair();
     sim = p.sim;
     let serverSide: SimSocket | undefined;
-    p.server.net.createServer((s) => (serverSide = s as SimSocket)).listen(80);
+    p.server.net.createServer((s) => (serverSide = s as unknown as SimSocket)).listen(80);
     const c = p.client.net.createConnection(80, 'server');
     const fired: number[] = [];
     c.on('data', () => {});

@@ -120,6 +120,7 @@ function timerDelay(ms: number): number {
 export class Scheduler {
   private readonly runq: Array<[Goroutine, Selected]> = [];
   private draining = false;
+  private stopped = false;
   private nextId = 1;
   private readonly live = new Set<Goroutine>();
   private readonly afterDrain: Array<() => void> = [];
@@ -189,14 +190,32 @@ export class Scheduler {
     return r ? { ok: true, value: r.value as T | null } : { ok: false, value: null };
   }
 
-  /** Stops the goroutines of a group (their sockets are gone, so nothing they do can be observed). */
+  /**
+   * Stops the goroutines of a group (their sockets are gone, so nothing they do can be observed).
+   * Nothing runs while they are being stopped, so none of them can wake another or start a new one.
+   */
   kill(group: string): void {
-    for (const g of this.goroutines(group)) this.killOne(g);
+    const wasDraining = this.draining;
+    this.draining = true;
+    try {
+      for (let gs = this.goroutines(group); gs.length > 0; gs = this.goroutines(group)) {
+        for (const g of gs) this.killOne(g);
+      }
+    } finally {
+      this.draining = wasDraining;
+    }
     this.drain();
   }
 
+  /** Stops everything for good: no goroutine runs and no timer fires afterwards. */
   killAll(): void {
-    for (const g of [...this.live]) this.killOne(g);
+    this.stopped = true;
+    this.draining = true;
+    try {
+      for (const g of [...this.live]) this.killOne(g);
+    } finally {
+      this.draining = false;
+    }
     this.runq.length = 0;
     this.afterDrain.length = 0;
   }
@@ -213,7 +232,7 @@ export class Scheduler {
   }
 
   private drain(): void {
-    if (this.draining) return;
+    if (this.draining || this.stopped) return;
     this.draining = true;
     try {
       for (;;) {
@@ -313,7 +332,7 @@ export class Scheduler {
       else if (c.kind === 'send') c.ch.senders.push({ waiter, index, value: c.value });
       else {
         const handle = this.timers.setTimeout(() => {
-          if (waiter.settled) return;
+          if (waiter.settled || this.stopped) return;
           this.complete(waiter, { index, value: undefined });
           this.drain();
         }, timerDelay(c.ms));

@@ -9,7 +9,7 @@ import { FaultProxyError } from '../../toxics/spec.ts';
 import type { Simulation } from '../simulation.ts';
 import { DEFAULT_PROXY_HOST, parseHostPort, SimProxy } from './proxy.ts';
 
-export { DEFAULT_PROXY_HOST, GO_KEEPALIVE_IDLE_MS, SimProxy } from './proxy.ts';
+export { DEFAULT_PROXY_HOST, GO_KEEPALIVE, SimProxy } from './proxy.ts';
 
 const registries = new WeakMap<Simulation, Map<string, SimProxy>>();
 

@@ -4,8 +4,12 @@
  * both sides (the client's keepalive and backpressure talk to the proxy), as with the real server.
  *
  * Sockets are opened with allowHalfOpen, because Toxiproxy keeps writing to a peer that sent its
- * FIN until its own close reaches it, and with Go's default keepalive (idle 15 s), which Toxiproxy
- * inherits from net.Listen/net.Dial.
+ * FIN until its own close reaches it.
+ *
+ * Known gap: Toxiproxy's sockets inherit Go's default TCP keepalive (idle 15 s, then 9 probes 15 s
+ * apart: a silent peer is dropped after 150 s). The sim's sockets only take the idle time and probe
+ * 10 times 1 s apart (Node's fixed values), which would drop a silent peer after 25 s — further from
+ * the real proxy than never — so keepalive stays off until the sim can set interval and count.
  */
 import type { FaultProxy, ProxySpec } from '../../backend.ts';
 import { FaultProxyError, type Toxic, type ToxicInput, type ToxicPatch } from '../../toxics/spec.ts';
@@ -17,8 +21,8 @@ import type { Conn, Transport } from './conn.ts';
 import { ProxyCore, type TraceFields } from './core.ts';
 import { Chan, type Gen, recv } from './csp.ts';
 
-/** Go's default TCP keepalive idle for listened and dialled connections. */
-export const GO_KEEPALIVE_IDLE_MS = 15_000;
+/** Go's default TCP keepalive for listened and dialled connections (not applied yet: see above). */
+export const GO_KEEPALIVE = { idleMs: 15_000, intervalMs: 15_000, probes: 9 } as const;
 
 /** Where a proxy's process runs when `listen` names no sim host (loopback, wildcard, empty). */
 export const DEFAULT_PROXY_HOST = 'toxiproxy';
@@ -171,7 +175,6 @@ export class SimProxy implements FaultProxy {
 
   private onConnection(socket: SimSocket): void {
     const id = this.core.nextConnId();
-    socket.setKeepAlive(true, GO_KEEPALIVE_IDLE_MS);
     const client = this.core.conn(socketTransport(socket), `${id}/client`);
     this.attach(socket, client);
     this.core.accept(id, client, `${socket.remoteAddress}:${socket.remotePort}`, () => this.dial(id));
@@ -205,7 +208,6 @@ export class SimProxy implements FaultProxy {
       this.core.trace('proxy.dial', { conn: id, upstream: this.upstream, ok: false, code: String(err) });
       return null;
     }
-    socket.setKeepAlive(true, GO_KEEPALIVE_IDLE_MS);
     const conn = this.core.conn(socketTransport(socket), `${id}/upstream`);
     let connected = false;
     const sched = this.core.sched;

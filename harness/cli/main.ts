@@ -1,0 +1,103 @@
+/**
+ * The `flatline` command: run, replay, report (and sweep). Argument parsing is commander's; every
+ * command has --help. Exit codes: 0 pass, 1 an expectation or property failed, 2 bad input,
+ * 3 infrastructure unreachable (Toxiproxy), 130 interrupted.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError, Option } from 'commander';
+import { assertScenarioResults, isSweepResult } from '../../reports/index.ts';
+import { describeError, EXIT, exitCodeFor, UsageError } from './exit.ts';
+import { writeReports } from './reports.ts';
+import { openResources, runCommand } from './run.ts';
+
+const argv = process.argv.slice(2);
+let exitCode: number = EXIT.pass;
+
+const backendOption = () =>
+  new Option('-b, --backend <backend>', 'sim (virtual time) or toxiproxy (real TCP)').default('sim');
+const reportOptions = (c: Command): Command =>
+  c
+    .option('--report <file.html>', 'write a self-contained HTML report')
+    .option('--junit <file.xml>', 'write JUnit XML (one test case per expectation)')
+    .option('--markdown <file.md>', 'write a Markdown summary for a pull-request comment');
+
+const program = new Command()
+  .name('flatline')
+  .description('Deterministic network-simulation test harness for heartbeat mechanisms.')
+  .showHelpAfterError()
+  .exitOverride();
+
+reportOptions(
+  program
+    .command('run')
+    .description('run scenario files on the simulator or on real TCP through Toxiproxy')
+    .argument('<scenarios...>', 'scenario files, directories or globs (e.g. "scenarios/*.yaml")')
+    .addOption(backendOption())
+    .option('-s, --seed <n>', 'seed of the run (default: the scenario’s, else 1)')
+    .option('-t, --time-scale <factor>', 'toxiproxy: real ms per scenario ms, e.g. 0.01 (default 0.01)')
+    .option('--json', 'print the results as a JSON array on stdout')
+    .option('--subject <module>', 'a module exporting your Subject (default: the reference implementation)')
+    .option('-q, --quiet', 'no progress output'),
+).action(async (patterns: string[], o) => {
+  exitCode = await runCommand(patterns, o, argv);
+});
+
+reportOptions(
+  program
+    .command('replay')
+    .description('re-run a counterexample or scenario file exactly (its seed is inside it, or give --seed)')
+    .argument('<file>', 'a counterexample written by a property test, or any scenario file')
+    .option('-s, --seed <n>', 'override the seed')
+    .option('--json', 'print the result as JSON')
+    .option('--subject <module>', 'a module exporting your Subject'),
+).action(async (file: string, o) => {
+  exitCode = await runCommand([file], { ...o, backend: 'sim' }, argv);
+});
+
+reportOptions(
+  program
+    .command('report')
+    .description('re-render reports from a results JSON file (from run --json or sweep)')
+    .argument('<results.json>', 'results written by flatline'),
+).action(async (file: string, o) => {
+  let input: unknown;
+  try {
+    input = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read results JSON: ${(e as Error).message}`);
+  }
+  if (!isSweepResult(input)) {
+    try {
+      assertScenarioResults(input);
+    } catch (e) {
+      throw new UsageError(`${file}: not flatline results: ${(e as Error).message}`);
+    }
+  }
+  if (!o.report && !o.junit && !o.markdown) throw new UsageError('report: give --report, --junit and/or --markdown');
+  await writeReports(input as never, o, `flatline ${argv.join(' ')}`);
+});
+
+let interrupted = false;
+async function interrupt(signal: NodeJS.Signals): Promise<void> {
+  if (interrupted) return;
+  interrupted = true;
+  process.stderr.write(`\nflatline: ${signal}: stopping, cleaning up…\n`);
+  for (const r of [...openResources].reverse()) await r.close().catch(() => {});
+  process.exit(EXIT.interrupted);
+}
+process.on('SIGINT', () => void interrupt('SIGINT'));
+process.on('SIGTERM', () => void interrupt('SIGTERM'));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version exit 0; a usage mistake is bad input.
+    exitCode = e.exitCode === 0 ? EXIT.pass : EXIT.badInput;
+  } else {
+    process.stderr.write(`flatline: ${describeError(e)}\n`);
+    exitCode = exitCodeFor(e);
+  }
+}
+for (const r of [...openResources].reverse()) await r.close().catch(() => {});
+process.exitCode = exitCode;

@@ -1,0 +1,108 @@
+/**
+ * `flatline run`: load scenarios, run each on the chosen backend, print results (a line each, or
+ * JSON), write the requested reports, and exit 0 / 1 by the verdicts.
+ */
+import type { Backend, Subject } from '../backend.ts';
+import type { ScenarioResult } from '../result.ts';
+import { loadScenarios } from '../scenario/loader.ts';
+import { type BackendChoice, runScenario } from '../scenario/runner.ts';
+import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
+import { EXIT, UsageError } from './exit.ts';
+import { createProgress } from './progress.ts';
+import { writeReports } from './reports.ts';
+import { loadSubject } from './subject.ts';
+
+export interface RunCommandOptions {
+  backend: string;
+  seed?: string;
+  timeScale?: string;
+  json?: boolean;
+  report?: string;
+  junit?: string;
+  markdown?: string;
+  subject?: string;
+  quiet?: boolean;
+}
+
+/** What must be closed if the run is interrupted. */
+export const openResources = new Set<{ close(): Promise<void> }>();
+
+function parseNumber(name: string, value: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`${name} must be ${what}, got "${value}"`);
+  return n;
+}
+
+export function parseBackend(value: string): BackendChoice {
+  if (value !== 'sim' && value !== 'toxiproxy') throw new UsageError(`--backend must be sim or toxiproxy, got "${value}"`);
+  return value;
+}
+
+export async function runCommand(patterns: string[], o: RunCommandOptions, argv: string[]): Promise<number> {
+  const backend = parseBackend(o.backend);
+  const seed = parseNumber('--seed', o.seed, (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer');
+  const timeScale = parseNumber('--time-scale', o.timeScale, (n) => n > 0 && n <= 1, 'a number in (0, 1]');
+  if (timeScale !== undefined && backend === 'sim') {
+    throw new UsageError('--time-scale applies to --backend toxiproxy only (the simulator runs on virtual time)');
+  }
+  const subject: Subject<never> | undefined = o.subject ? await loadSubject(o.subject) : undefined;
+  const loaded = await loadScenarios(patterns);
+  if (loaded.length === 0) throw new UsageError(`no scenario files match ${patterns.join(' ')}`);
+
+  const progress = createProgress(process.stderr, o.quiet || o.json === true);
+  progress.start(loaded.length);
+  let server: ToxiproxyServer | undefined;
+  if (backend === 'toxiproxy') {
+    const { startToxiproxy } = await import('../toxiproxy/launcher.ts');
+    server = await startToxiproxy();
+    openResources.add(server);
+  }
+  const results: ScenarioResult[] = [];
+  try {
+    for (const { file, scenario } of loaded) {
+      progress.step(scenario.name);
+      let instance: Backend | undefined;
+      if (server) {
+        const { createToxiproxyBackend } = await import('../toxiproxy/backend.ts');
+        instance = await createToxiproxyBackend({ server, timeScale: timeScale ?? 0.01 });
+        openResources.add(instance);
+      }
+      try {
+        const result = await runScenario(scenario, {
+          backend,
+          ...(seed === undefined ? {} : { seed }),
+          ...(timeScale === undefined ? {} : { timeScale }),
+          ...(subject ? { subject, replayExtra: `--subject ${o.subject}` } : {}),
+          ...(instance ? { backendInstance: instance } : {}),
+          file,
+        });
+        results.push(result);
+        const worst = result.expectations.find((e) => !e.passed);
+        progress.done(
+          `${scenario.name} [${backend}, seed ${result.seed}]`,
+          result.passed,
+          worst ? `${worst.name}: ${worst.detail}` : `${result.expectations.length} expectation(s)`,
+        );
+      } finally {
+        if (instance) {
+          await instance.close();
+          openResources.delete(instance);
+        }
+      }
+    }
+  } finally {
+    progress.finish();
+    if (server) {
+      await server.close();
+      openResources.delete(server);
+    }
+  }
+  if (o.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  await writeReports(results, o, `flatline ${argv.join(' ')}`);
+  const failed = results.filter((r) => !r.passed).length;
+  if (!o.json && !o.quiet) {
+    process.stderr.write(`${results.length - failed} passed, ${failed} failed\n`);
+  }
+  return failed ? EXIT.fail : EXIT.pass;
+}
