@@ -40,6 +40,8 @@ export interface Detection {
   delta: number;
   bound: Bound;
   withinBound: boolean;
+  /** This side's own socket id (`conn` is the connection's lane: the client socket it pairs with). */
+  socket?: string;
 }
 
 export interface Reconnect {
@@ -50,6 +52,10 @@ export interface Reconnect {
   attempts: number;
   bound: Bound;
   withinBound: boolean;
+  /** The fault whose heal (or, without one, whose detection) this reconnect follows. */
+  fault?: string;
+  /** What `delta` counts from: the heal, or the client's detection when that came after the heal. */
+  after?: 'heal' | 'detection';
 }
 
 export interface FalseDetection {
@@ -57,6 +63,21 @@ export interface FalseDetection {
   conn: string;
   reason: string;
   at: number;
+  /** This side's own socket id (`conn` is the connection's lane). */
+  socket?: string;
+}
+
+/** Many clients reconnecting after one heal (a thundering herd): the spread of their reconnect deltas. */
+export interface HerdSummary {
+  fault: string;
+  /** Clients that reconnected after this fault. */
+  clients: number;
+  /** Smallest, largest and median reconnect delta (ms after the heal). */
+  first: number;
+  last: number;
+  p50: number;
+  /** last − first. */
+  spread: number;
 }
 
 export interface ExpectationVerdict {
@@ -128,6 +149,8 @@ export interface ScenarioResult {
   replay: string;
   parity?: ParityRow[];
   environment: Record<string, string>;
+  /** One summary per healed fault after which two or more clients reconnected. */
+  herd?: HerdSummary[];
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,14 +3,33 @@
  * reason, bound), reconnects after heal, false detections, heartbeat overhead and the swimlanes.
  *
  * "Side X detected the fault" (ARCHITECTURE.md, Observation): X closed or destroyed its end of a
- * connection that was open at the onset, or reported a death — whichever came first. This needs no
- * cooperation from the subject; a subject's death events only sharpen the reason.
+ * connection that was established at the onset, or reported a death for it — whichever came first.
+ * This needs no cooperation from the subject; a subject's death events (tied to their socket by the
+ * Recorder, never by guessing from timestamps) only sharpen the reason.
+ *
+ * Every end of an established connection is exactly one of:
+ * - a detection of fault F: the connection was established at F's onset and ended inside F's window
+ *   (from the onset to the later of its heal and the end of the side's bound, plus a grace of the
+ *   slowest mechanism, since a fault's effects can outlast its heal); with several candidates, the
+ *   latest onset wins;
+ * - part of an outage: the connection was established while a fault that kills connections was on
+ *   (a reconnect attempt that died again) — neither a detection nor a mistake;
+ * - a false detection: this side decided on its own (a timeout of its own, or it closed first) while
+ *   no such fault explains it — BOUNDS.md's "mistake";
+ * - collateral: the peer closed it (a FIN or RST from a live peer): the peer's decision, counted on
+ *   the peer's side.
+ *
+ * Heartbeat overhead (F20) counts every write a side made on its established connections, per
+ * connection-hour: in heartbeat-only runs (every built-in scenario) that is the heartbeat plus the
+ * one hello per connection; business messages, when a subject sends them, are counted too.
  */
 import type {
+  Bound,
   ConnectionLane,
   Detection,
   FalseDetection,
   FaultWindow,
+  HerdSummary,
   LaneEvent,
   Overhead,
   Reconnect,
@@ -23,75 +42,169 @@ import type { ObservedConnection, ObservedEvent, Recorder } from './recorder.ts'
 
 export interface MetricsInput {
   recorder: Recorder;
+  /** The fault timeline, in scenario time (the recorder's clock counts from the start of the run). */
   faults: FaultEntry[];
-  duration: number;
-  /** Instant the subjects were started (time before it is set-up). */
-  start: number;
-  /** Instant teardown began: ends after it are not detections. */
+  /** Scenario time at which teardown began: nothing after it is measured. */
   end: number;
-  clientHosts: string[];
   serverHost: string;
-  bounds?: BoundContext;
+  /** How client and server sockets pair up: by ports (direct) or in order of accept (proxy). */
+  topology: 'proxy' | 'direct';
+  /** The reference subject's config, for bounds; without it detections carry no bound. */
+  bounds?: Omit<BoundContext, 'remaining'>;
 }
 
 export interface Metrics {
   detections: Detection[];
   falseDetections: FalseDetection[];
   reconnects: Reconnect[];
+  herd: HerdSummary[];
   overhead: { client: Overhead; server: Overhead };
   lanes: ConnectionLane[];
 }
 
+/** Death reasons (F15) that are this side's own decision, as opposed to hearing the peer or the path. */
+const OWN_DECISIONS = new Set(['heartbeat-timeout', 'read-deadline', 'write-deadline', 'keepalive', 'protocol-error']);
+
 interface End {
   side: Side;
   host: string;
-  conn: string;
+  socket: string;
+  lane: string;
+  connected: number;
   at: number;
   reason: string;
+  /** This side decided (a deadline of its own, or it closed before hearing anything). */
+  own: boolean;
 }
 
-/** The reason a side gives for an end: its own death event at that instant, else what the socket saw. */
-function reasonOf(conn: ObservedConnection, events: ObservedEvent[], deaths: ObservedEvent[]): string {
-  const death = deaths.find(
-    (d) =>
-      d.host === conn.host &&
-      d.t <= (conn.ended ?? Number.POSITIVE_INFINITY) &&
-      d.t >= conn.opened &&
-      !d.event?.usedFor,
-  );
-  if (death?.event) {
-    (death.event as { usedFor?: string }).usedFor = conn.conn;
-    return String(death.event.reason ?? 'death');
+/** What the run saw, indexed once. */
+class Observed {
+  readonly events: ObservedEvent[];
+  readonly bySocket = new Map<string, ObservedEvent[]>();
+  readonly established: ObservedConnection[];
+  /** Server socket → the client socket it pairs with. */
+  readonly pairs = new Map<string, string>();
+
+  constructor(
+    readonly recorder: Recorder,
+    topology: 'proxy' | 'direct',
+  ) {
+    this.events = recorder.runEvents();
+    for (const e of this.events) {
+      if (e.conn === undefined) continue;
+      const list = this.bySocket.get(e.conn) ?? [];
+      list.push(e);
+      this.bySocket.set(e.conn, list);
+    }
+    this.established = [...recorder.connections.values()].filter(
+      (c) => c.connected !== undefined && this.bySocket.has(c.conn),
+    );
+    if (topology === 'direct') this.pairByPorts();
+    else this.pairInOrder();
   }
-  const mine = events.filter((e) => e.conn === conn.conn);
-  const err = mine.find((e) => e.kind === 'error');
-  if (err?.code === 'ECONNRESET') return 'reset';
-  if (err?.code === 'ETIMEDOUT') return 'keepalive';
-  if (err?.code === 'EPIPE') return 'write-error';
-  if (err) return `error ${err.code}`;
-  const firstLocal = mine.find((e) => e.kind.startsWith('local-'));
-  const remoteEnd = mine.find((e) => e.kind === 'end');
-  if (remoteEnd && (!firstLocal || remoteEnd.t <= firstLocal.t)) return 'fin';
+
+  of(socket: string): ObservedEvent[] {
+    return this.bySocket.get(socket) ?? [];
+  }
+
+  lane(c: ObservedConnection): string {
+    return c.side === 'client' ? c.conn : (this.pairs.get(c.conn) ?? c.conn);
+  }
+
+  /** End to end TCP: the server's remote address and port are the client's local ones. */
+  private pairByPorts(): void {
+    const clients = new Map<string, string>();
+    for (const c of this.established) {
+      if (c.side === 'client') clients.set(`${c.localAddress}:${c.localPort}`, c.conn);
+    }
+    for (const s of this.established) {
+      if (s.side !== 'server') continue;
+      const c = clients.get(`${s.remoteAddress}:${s.remotePort}`);
+      if (c) this.pairs.set(s.conn, c);
+    }
+  }
+
+  /**
+   * Through a proxy the two TCP connections share no address. The proxy dials the server when it
+   * accepts a client, so the server accepts in the order the clients connected: each server socket
+   * pairs with the earliest unpaired client socket that connected no later and was still open.
+   * Exact when every client leg has the same delay; with jitter two clients connecting within the
+   * jitter of each other may be swapped (this only moves a lane, never a measurement).
+   */
+  private pairInOrder(): void {
+    const clients = this.established.filter((c) => c.side === 'client').sort((a, b) => a.connected! - b.connected!);
+    const taken = new Set<string>();
+    const servers = this.established.filter((c) => c.side === 'server').sort((a, b) => a.connected! - b.connected!);
+    for (const s of servers) {
+      const c = clients.find(
+        (c) => !taken.has(c.conn) && c.connected! <= s.connected! && (this.endOf(c) ?? Infinity) >= s.connected!,
+      );
+      if (!c) continue;
+      taken.add(c.conn);
+      this.pairs.set(s.conn, c.conn);
+    }
+  }
+
+  /** When this side's end of the socket ended during the run, if it did. */
+  endOf(c: ObservedConnection): number | undefined {
+    let at: number | undefined;
+    for (const e of this.of(c.conn)) {
+      const ends =
+        e.kind === 'close' ||
+        e.kind === 'error' ||
+        e.kind === 'local-end' ||
+        e.kind === 'local-destroy' ||
+        e.kind === 'local-reset' ||
+        (e.kind === 'subject' && e.event?.type === 'death');
+      if (ends) {
+        at = e.t;
+        break;
+      }
+    }
+    return at;
+  }
+}
+
+/** F15 reason from the socket alone, for subjects that report no deaths. */
+function socketReason(events: ObservedEvent[]): string {
+  const err = events.find((e) => e.kind === 'error');
+  const firstLocal = events.find((e) => e.kind.startsWith('local-'));
+  const remoteEnd = events.find((e) => e.kind === 'end');
+  if (err && (!firstLocal || err.seq < firstLocal.seq)) {
+    if (err.code === 'ECONNRESET') return 'reset';
+    if (err.code === 'ETIMEDOUT') return 'keepalive';
+    if (err.code === 'EPIPE') return 'write-error';
+    return `error ${err.code}`;
+  }
+  if (remoteEnd && (!firstLocal || remoteEnd.seq < firstLocal.seq)) return 'fin';
   if (firstLocal) return 'closed';
   return 'close';
 }
 
-function ends(input: MetricsInput): End[] {
-  const { recorder } = input;
-  const deaths = recorder.events.filter((e) => e.kind === 'subject' && e.event?.type === 'death');
+/** True when this side ended the connection before hearing anything from the peer or the path. */
+function closedFirst(events: ObservedEvent[]): boolean {
+  const local = events.find((e) => e.kind.startsWith('local-'));
+  const remote = events.find((e) => e.kind === 'end' || e.kind === 'error');
+  return local !== undefined && (remote === undefined || local.seq < remote.seq);
+}
+
+function ends(o: Observed): End[] {
   const out: End[] = [];
-  for (const conn of recorder.connections.values()) {
-    if (conn.ended === undefined || conn.ended >= input.end) continue;
-    // A dial that never connected is a failed attempt, not a detection.
-    const connected =
-      conn.side === 'server' || recorder.events.some((e) => e.conn === conn.conn && e.kind === 'connect');
-    if (!connected) continue;
+  for (const c of o.established) {
+    const events = o.of(c.conn);
+    const at = o.endOf(c);
+    if (at === undefined) continue;
+    const death = events.find((e) => e.kind === 'subject' && e.event?.type === 'death');
+    const reason = death ? String(death.event?.reason ?? 'death') : socketReason(events);
     out.push({
-      side: conn.side,
-      host: conn.host,
-      conn: conn.conn,
-      at: conn.ended,
-      reason: reasonOf(conn, recorder.events, deaths),
+      side: c.side,
+      host: c.host,
+      socket: c.conn,
+      lane: o.lane(c),
+      connected: c.connected!,
+      at,
+      reason,
+      own: death ? OWN_DECISIONS.has(reason) : closedFirst(events),
     });
   }
   return out.sort((a, b) => a.at - b.at);
@@ -115,124 +228,152 @@ export function faultWindows(faults: FaultEntry[]): FaultWindow[] {
 }
 
 export function computeMetrics(input: MetricsInput): Metrics {
-  const { recorder, faults } = input;
-  const all = ends(input);
-  const claimed = new Set<string>();
-  const detections: Detection[] = [];
-  const grace = input.bounds
-    ? Math.max(
-        input.bounds.config.interval * input.bounds.config.missThreshold + input.bounds.config.pongTimeout,
-        input.bounds.config.readDeadline,
-      )
+  const o = new Observed(input.recorder, input.topology);
+  const all = ends(o);
+  const dead = input.faults.filter((f) => faultClass(f) === 'dead');
+  const config = input.bounds?.config;
+  const r = input.bounds ? input.bounds.topology.link.up.latency + input.bounds.topology.link.down.latency : 0;
+  // How long after the later of heal and bound a fault's effect can still surface: the slowest
+  // mechanism of the reference subject, plus a round trip.
+  const grace = config
+    ? Math.max(config.interval * config.missThreshold + config.pongTimeout, config.readDeadline, config.writeDeadline) +
+      2 * r
     : 0;
+  const boundOf = (f: FaultEntry, side: Side): Bound | undefined =>
+    input.bounds ? detectionBound(f, side, { ...input.bounds, remaining: input.end - f.at }) : undefined;
+  const windowEnd = (f: FaultEntry, side: Side): number =>
+    Math.max(f.until ?? input.end, f.at + (boundOf(f, side)?.max ?? 0)) + grace;
 
-  // Ends that belong to a dead fault: the first end, per connection open at the onset, after it.
-  for (const entry of faults) {
-    const windowEnd = (entry.until ?? input.end) + grace;
-    const isDead = faultClass(entry) === 'dead';
-    for (const e of all) {
-      if (claimed.has(e.conn) || e.at < entry.at || e.at > windowEnd) continue;
-      const conn = recorder.connections.get(e.conn)!;
-      if (conn.opened > entry.at) {
-        // Opened during the fault (a reconnect attempt that died again): part of the outage.
-        if (isDead && e.at <= (entry.until ?? input.end)) claimed.add(e.conn);
-        continue;
-      }
-      if (!isDead) continue;
-      claimed.add(e.conn);
-      const bound = input.bounds
-        ? detectionBound(entry, e.side, { ...input.bounds, remaining: input.end - entry.at })
-        : undefined;
-      const delta = e.at - entry.at;
-      const b = bound ?? {
+  const detections: Detection[] = [];
+  const falseDetections: FalseDetection[] = [];
+  for (const e of all) {
+    const cause = dead
+      .filter((f) => e.connected <= f.at && f.at <= e.at && e.at <= windowEnd(f, e.side))
+      .sort((a, b) => b.at - a.at)[0];
+    if (cause) {
+      const delta = e.at - cause.at;
+      const bound = boundOf(cause, e.side) ?? {
         min: 0,
-        max: input.end - entry.at,
-        why: `no bound: the ${e.side} is not expected to detect this fault`,
+        max: input.end - cause.at,
+        why: `no bound: the ${e.side} is not expected to detect ${cause.fault.type}${config ? '' : ' (no reference config)'}`,
       };
       detections.push({
         side: e.side,
-        conn: e.conn,
+        conn: e.lane,
         reason: e.reason,
         at: e.at,
-        fault: entry.id,
+        fault: cause.id,
         delta,
-        bound: b,
-        withinBound: within(b, delta),
+        bound,
+        withinBound: within(bound, delta),
+        socket: e.socket,
       });
+      continue;
     }
+    const outage = dead.some(
+      (f) => f.at < e.connected && e.connected <= (f.until ?? input.end) && e.at <= windowEnd(f, e.side),
+    );
+    if (outage || !e.own) continue;
+    falseDetections.push({ side: e.side, conn: e.lane, reason: e.reason, at: e.at, socket: e.socket });
   }
-  // Everything else that ended a live connection is a mistake: the peer was alive.
-  const falseDetections: FalseDetection[] = all
-    .filter((e) => !claimed.has(e.conn) && initiatedLocally(recorder, e.conn))
-    .map((e) => ({ side: e.side, conn: e.conn, reason: e.reason, at: e.at }));
 
+  const reconnects = findReconnects(o, input, detections, grace);
   return {
     detections,
     falseDetections,
-    reconnects: reconnects(input, detections),
+    reconnects,
+    herd: herdOf(reconnects),
     overhead: {
-      client: overhead(recorder, 'client', input.end),
-      server: overhead(recorder, 'server', input.end),
+      client: overhead(o, 'client', input.end),
+      server: overhead(o, 'server', input.end),
     },
-    lanes: lanes(input, detections),
+    lanes: lanes(o, detections, falseDetections, reconnects),
   };
 }
 
-/** True when this side ended the connection itself rather than hearing the peer's close. */
-function initiatedLocally(recorder: Recorder, conn: string): boolean {
-  const mine = recorder.events.filter((e) => e.conn === conn);
-  const local = mine.find((e) => e.kind.startsWith('local-'));
-  const remote = mine.find((e) => e.kind === 'end' || e.kind === 'error');
-  return local !== undefined && (remote === undefined || local.t < remote.t);
-}
-
-function reconnects(input: MetricsInput, detections: Detection[]): Reconnect[] {
-  const { recorder } = input;
+/**
+ * Per client and fault: the first time the client is usable again after its detection — the
+ * subject's `ready`, or (for subjects that report nothing) a connect whose socket then stayed up for
+ * the grace period or to the end of the run. Counted from the heal, or from the detection when the
+ * client reconnected before the heal or detected after it.
+ */
+function findReconnects(o: Observed, input: MetricsInput, detections: Detection[], grace: number): Reconnect[] {
   const out: Reconnect[] = [];
-  const bound = input.bounds ? reconnectBound(input.bounds) : undefined;
-  for (const d of detections) {
-    if (d.side !== 'client') continue;
-    const host = recorder.connections.get(d.conn)!.host;
-    const entry = input.faults.find((f) => f.id === d.fault)!;
-    const from = Math.max(d.at, entry.until ?? input.end);
-    // Converged: the subject says it is ready again, or (for subjects that say nothing) a socket
-    // connected and stayed up until the end of the run.
-    const ready = recorder.events.find(
-      (e) =>
-        e.host === host &&
-        e.kind === 'subject' &&
-        e.t >= d.at &&
-        e.event?.type === 'ready' &&
-        e.t >= (entry.until ?? 0),
+  const bound = input.bounds ? reconnectBound({ ...input.bounds, remaining: input.end }) : undefined;
+  const seen = new Set<string>();
+  const clientDetections = detections.filter((d) => d.side === 'client').sort((a, b) => a.at - b.at);
+  const stable = Math.max(grace, 1);
+  for (const d of clientDetections) {
+    const host = o.recorder.connections.get(d.socket ?? d.conn)?.host;
+    if (host === undefined || seen.has(`${host}|${d.fault}`)) continue;
+    seen.add(`${host}|${d.fault}`);
+    const fault = input.faults.find((f) => f.id === d.fault)!;
+    const ready = o.events.find(
+      (e) => e.host === host && e.kind === 'subject' && e.event?.type === 'ready' && e.t >= d.at,
     );
-    const connect = recorder.events.find(
-      (e) =>
-        e.host === host &&
-        e.kind === 'connect' &&
-        e.t >= from &&
-        recorder.connections.get(e.conn)?.ended === undefined,
-    );
-    const at = ready?.t ?? connect?.t;
+    const reportsReady = o.events.some((e) => e.kind === 'subject' && e.event?.type === 'ready');
+    const fallback = reportsReady
+      ? undefined
+      : o.established.find((c) => {
+          if (c.host !== host || c.side !== 'client' || c.connected! < d.at) return false;
+          const ended = o.endOf(c);
+          return ended === undefined || ended - c.connected! >= stable;
+        })?.connected;
+    const at = ready?.t ?? fallback;
     if (at === undefined) continue;
-    const attempts = recorder.events.filter(
-      (e) => e.host === host && e.kind === 'dial' && e.t > d.at && e.t <= at,
-    ).length;
-    const delta = at - from;
+    const heal = fault.until;
+    const afterHeal = heal !== undefined && heal >= d.at && at >= heal;
+    const from = afterHeal ? heal : d.at;
+    const attempts = o.events.filter((e) => e.host === host && e.kind === 'dial' && e.t > d.at && e.t <= at).length;
     const b = bound ?? { min: 0, max: Number.POSITIVE_INFINITY, why: 'no bound for this subject' };
-    out.push({ client: host, at, delta, attempts, bound: b, withinBound: within(b, delta) });
+    const delta = at - from;
+    out.push({
+      client: host,
+      at,
+      delta,
+      attempts,
+      bound: b,
+      withinBound: within(b, delta),
+      fault: fault.id,
+      after: afterHeal ? 'heal' : 'detection',
+    });
   }
   return out;
 }
 
-function overhead(recorder: Recorder, side: Side, end: number): Overhead {
+function herdOf(reconnects: Reconnect[]): HerdSummary[] {
+  const byFault = new Map<string, number[]>();
+  for (const r of reconnects) {
+    if (r.fault === undefined) continue;
+    const list = byFault.get(r.fault) ?? [];
+    list.push(r.delta);
+    byFault.set(r.fault, list);
+  }
+  const out: HerdSummary[] = [];
+  for (const [fault, deltas] of byFault) {
+    if (deltas.length < 2) continue;
+    const sorted = [...deltas].sort((a, b) => a - b);
+    const first = sorted[0]!;
+    const last = sorted[sorted.length - 1]!;
+    // Nearest-rank median: a value some client actually measured.
+    const p50 = sorted[Math.ceil(sorted.length / 2) - 1]!;
+    out.push({ fault, clients: sorted.length, first, last, p50, spread: last - first });
+  }
+  return out;
+}
+
+function overhead(o: Observed, side: Side, end: number): Overhead {
   let writes = 0;
   let bytes = 0;
   let lifetime = 0;
-  for (const c of recorder.connections.values()) {
+  for (const c of o.established) {
     if (c.side !== side) continue;
-    writes += c.writesOut;
-    bytes += c.bytesOut;
-    lifetime += (c.ended ?? end) - c.opened;
+    for (const e of o.of(c.conn)) {
+      if (e.kind !== 'data-out') continue;
+      writes += 1;
+      bytes += e.bytes ?? 0;
+    }
+    lifetime += (o.endOf(c) ?? end) - c.connected!;
   }
   const hours = lifetime / 3_600_000;
   return hours > 0
@@ -240,49 +381,73 @@ function overhead(recorder: Recorder, side: Side, end: number): Overhead {
     : { messagesPerHour: 0, bytesPerHour: 0 };
 }
 
-function lanes(input: MetricsInput, detections: Detection[]): ConnectionLane[] {
-  const { recorder } = input;
-  const byConn = new Map<string, LaneEvent[]>();
-  for (const e of recorder.events) {
-    if (e.side !== 'client' || e.kind === 'subject') continue;
-    const list = byConn.get(e.conn) ?? [];
-    const kind: LaneEvent['kind'] | undefined =
-      e.kind === 'data-out'
-        ? 'ping'
-        : e.kind === 'data-in'
-          ? 'pong'
-          : e.kind === 'connect'
-            ? 'connect'
-            : e.kind === 'end'
-              ? 'fin'
-              : e.kind === 'error'
-                ? e.code === 'ECONNRESET'
-                  ? 'rst'
-                  : 'error'
-                : e.kind === 'close'
-                  ? 'close'
-                  : undefined;
-    if (!kind) continue;
-    const ev: LaneEvent = { t: e.t, kind, side: 'client' };
-    if (e.kind === 'error' && e.code) ev.label = e.code;
-    list.push(ev);
-    byConn.set(e.conn, list);
+/** Socket events drawn on a lane; on the server row, bytes in are the client's pings, out its pongs. */
+function laneKind(e: ObservedEvent): LaneEvent['kind'] | undefined {
+  switch (e.kind) {
+    case 'data-out':
+      return e.side === 'client' ? 'ping' : 'pong';
+    case 'data-in':
+      return e.side === 'client' ? 'pong' : 'ping';
+    case 'connect':
+      return 'connect';
+    case 'end':
+      return 'fin';
+    case 'error':
+      return e.code === 'ECONNRESET' ? 'rst' : 'error';
+    case 'close':
+      return 'close';
+    case 'subject':
+      return e.event?.type === 'state' || e.event?.type === 'miss' ? 'state' : undefined;
+    default:
+      return undefined;
   }
-  for (const d of detections) {
-    const list = byConn.get(d.conn);
-    if (list) list.push({ t: d.at, kind: 'detect', side: d.side, label: d.reason });
+}
+
+function laneEvent(e: ObservedEvent): LaneEvent | undefined {
+  const kind = laneKind(e);
+  if (!kind) return undefined;
+  const ev: LaneEvent = { t: e.t, kind, side: e.side };
+  if (e.kind === 'error' && e.code) ev.label = e.code;
+  if (e.kind === 'subject') {
+    ev.label =
+      e.event?.type === 'miss' ? `miss #${String(e.event.seq ?? '?')}` : String(e.event?.state ?? e.event?.type);
   }
-  const out: ConnectionLane[] = [];
-  for (const [conn, events] of byConn) {
-    const c = recorder.connections.get(conn)!;
-    const lane: ConnectionLane = {
-      conn,
-      client: c.host,
-      opened: c.opened,
-      events: events.sort((a, b) => a.t - b.t),
-    };
-    if (c.closed !== undefined) lane.closed = c.closed;
-    out.push(lane);
+  return ev;
+}
+
+function lanes(o: Observed, detections: Detection[], mistakes: FalseDetection[], reconnects: Reconnect[]): ConnectionLane[] {
+  const out = new Map<string, ConnectionLane>();
+  const laneOf = (c: ObservedConnection): ConnectionLane => {
+    const id = o.lane(c);
+    let lane = out.get(id);
+    if (!lane) {
+      const owner = o.recorder.connections.get(id)!;
+      lane = {
+        conn: id,
+        client: owner.side === 'client' ? owner.host : `(unpaired ${owner.host})`,
+        opened: owner.connected!,
+        events: [],
+      };
+      const closed = o.endOf(owner);
+      if (closed !== undefined) lane.closed = closed;
+      out.set(id, lane);
+    }
+    return lane;
+  };
+  for (const c of o.established) {
+    const lane = laneOf(c);
+    for (const e of o.of(c.conn)) {
+      const ev = laneEvent(e);
+      if (ev) lane.events.push(ev);
+    }
   }
-  return out;
+  for (const d of [...detections, ...mistakes]) {
+    out.get(d.conn)?.events.push({ t: d.at, kind: 'detect', side: d.side, label: d.reason });
+  }
+  for (const r of reconnects) {
+    const lane = [...out.values()].find((l) => l.client === r.client && l.opened <= r.at && (l.closed ?? Infinity) >= r.at);
+    lane?.events.push({ t: r.at, kind: 'reconnect', side: 'client', label: `${r.delta} ms after ${r.after}` });
+  }
+  for (const lane of out.values()) lane.events.sort((a, b) => a.t - b.t);
+  return [...out.values()].sort((a, b) => a.opened - b.opened || a.conn.localeCompare(b.conn));
 }

@@ -4,6 +4,13 @@
  * end()/destroy() calls — without changing what the subject sees: listeners are never added (that
  * would switch a paused stream to flowing), `emit` and the closing methods are wrapped instead. This
  * works for code that was never written for flatline, on either backend.
+ *
+ * Subject events (deaths, states, pongs…) name connections in the subject's own words (`c#1`). The
+ * recorder ties such an id to the socket it watched, so metrics can pair a death with its socket
+ * without guessing by time: an id is learned the first time the subject reports it while one of that
+ * host's sockets is dispatching an event (the reference client reports `connected` inside the
+ * socket's 'connect', the server reports `connection` inside its listener's 'connection'), and every
+ * later event with that id resolves to the same socket.
  */
 import type { Socket } from 'node:net';
 import type { NetModule, Runtime } from '../../impl/runtime.ts';
@@ -26,11 +33,13 @@ export type ObservedKind =
   | 'subject';
 
 export interface ObservedEvent {
+  /** Position in the recording (events are in the order they happened). */
+  seq: number;
   t: number;
   side: Side;
   host: string;
-  /** `<host>#<n>`: one id per socket this side holds. */
-  conn: string;
+  /** `<host>#<n>`: the socket this event is about; for a subject event, the socket it resolved to, if any. */
+  conn: string | undefined;
   kind: ObservedKind;
   bytes?: number;
   code?: string;
@@ -41,11 +50,17 @@ export interface ObservedConnection {
   conn: string;
   side: Side;
   host: string;
+  how: 'dial' | 'accept';
+  /** Dial or accept instant. */
   opened: number;
+  /** Established: 'connect' for a dial, the accept itself for an accepted socket. */
+  connected?: number;
   /** First instant this side learned the connection was over (close, error, its own end/destroy). */
   ended?: number;
   closed?: number;
+  localAddress?: string;
   localPort?: number;
+  remoteAddress?: string;
   remotePort?: number;
   bytesIn: number;
   bytesOut: number;
@@ -55,7 +70,15 @@ export interface ObservedConnection {
 export class Recorder {
   readonly events: ObservedEvent[] = [];
   readonly connections = new Map<string, ObservedConnection>();
+  /** Index in `events` from which everything belongs to teardown (undefined while the run goes on). */
+  teardownFrom: number | undefined;
   private readonly counters = new Map<string, number>();
+  private readonly sockets = new Map<string, Socket>();
+  private readonly socketIds = new WeakMap<Socket, string>();
+  /** `<host>|<subject conn id>` → socket id. */
+  private readonly subjectIds = new Map<string, string>();
+  /** Sockets whose event is being dispatched right now (innermost last). */
+  private readonly dispatching: { host: string; conn: string }[] = [];
 
   constructor(private readonly now: () => number) {}
 
@@ -66,22 +89,88 @@ export class Recorder {
 
   /** Records an event a subject chose to report (state change, death with reason…). */
   subjectEvent(side: Side, host: string, event: SubjectEvent): void {
-    this.events.push({ t: this.now(), side, host, conn: event.conn ?? `${host}#?`, kind: 'subject', event });
+    const conn = this.resolve(host, event.conn);
+    this.push({ t: this.now(), side, host, conn, kind: 'subject', event });
+  }
+
+  /** Marks the start of teardown: what follows is the harness closing things, not the run. */
+  markTeardown(): void {
+    this.teardownFrom ??= this.events.length;
+  }
+
+  /** Events of the run proper (before teardown). */
+  runEvents(): ObservedEvent[] {
+    return this.teardownFrom === undefined ? this.events : this.events.slice(0, this.teardownFrom);
+  }
+
+  /** The socket id a subject's connection id resolved to, if known. */
+  socketOf(host: string, subjectConn: string): string | undefined {
+    return this.subjectIds.get(`${host}|${subjectConn}`);
+  }
+
+  /** Sockets of `host` not yet closed (for a crash that closes them the way an OS would). */
+  openSockets(host: string): Socket[] {
+    const out: Socket[] = [];
+    for (const [id, socket] of this.sockets) {
+      const c = this.connections.get(id);
+      if (c?.host === host && c.closed === undefined && !socket.destroyed) out.push(socket);
+    }
+    return out;
+  }
+
+  /** Forgets the live sockets of a host whose process vanished (they will never emit again). */
+  forgetHost(host: string): void {
+    for (const [id] of this.sockets) if (this.connections.get(id)?.host === host) this.sockets.delete(id);
+  }
+
+  private resolve(host: string, subjectConn: string | undefined): string | undefined {
+    const key = subjectConn === undefined ? undefined : `${host}|${subjectConn}`;
+    const known = key === undefined ? undefined : this.subjectIds.get(key);
+    if (known) return known;
+    for (let i = this.dispatching.length - 1; i >= 0; i--) {
+      const d = this.dispatching[i]!;
+      if (d.host !== host) continue;
+      if (key !== undefined) this.subjectIds.set(key, d.conn);
+      return d.conn;
+    }
+    return undefined;
+  }
+
+  private push(e: Omit<ObservedEvent, 'seq'>): void {
+    this.events.push({ seq: this.events.length, ...e });
+  }
+
+  private dispatch<T>(host: string, conn: string, fn: () => T): T {
+    this.dispatching.push({ host, conn });
+    try {
+      return fn();
+    } finally {
+      this.dispatching.pop();
+    }
   }
 
   private observeNet(net: NetModule, side: Side, host: string): NetModule {
-    const watch = (socket: Socket, how: 'dial' | 'accept'): void => this.watch(socket, side, host, how);
     const createConnection = ((...args: unknown[]) => {
       const socket = (net.createConnection as (...a: unknown[]) => Socket)(...args);
-      watch(socket, 'dial');
+      this.watch(socket, side, host, 'dial');
       return socket;
     }) as NetModule['createConnection'];
     const createServer = ((...args: unknown[]) => {
       const server = (net.createServer as (...a: unknown[]) => ReturnType<NetModule['createServer']>)(
         ...args,
       );
-      // Prepended so the socket is watched before the subject's own 'connection' listener runs.
-      server.prependListener('connection', (socket: Socket) => watch(socket, 'accept'));
+      const emit = server.emit;
+      const recorder = this;
+      // The socket is watched before any listener of the subject sees it, and the subject's reaction
+      // to the accept runs with that socket as the one being dispatched.
+      server.emit = function observedServerEmit(event: string | symbol, ...rest: unknown[]): boolean {
+        if (event !== 'connection') return (emit as (...a: unknown[]) => boolean).call(this, event, ...rest);
+        const socket = rest[0] as Socket;
+        const conn = recorder.watch(socket, side, host, 'accept');
+        return recorder.dispatch(host, conn, () =>
+          (emit as (...a: unknown[]) => boolean).call(this, event, ...rest),
+        );
+      } as typeof server.emit;
       return server;
     }) as NetModule['createServer'];
     return { ...net, createConnection, connect: createConnection, createServer };
@@ -93,36 +182,50 @@ export class Recorder {
     return `${host}#${n}`;
   }
 
-  private watch(socket: Socket, side: Side, host: string, how: 'dial' | 'accept'): void {
+  private watch(socket: Socket, side: Side, host: string, how: 'dial' | 'accept'): string {
+    const seen = this.socketIds.get(socket);
+    if (seen) return seen;
     const conn = this.nextId(host);
+    this.socketIds.set(socket, conn);
+    this.sockets.set(conn, socket);
+    const now = this.now();
     const record: ObservedConnection = {
       conn,
       side,
       host,
-      opened: this.now(),
+      how,
+      opened: now,
       bytesIn: 0,
       bytesOut: 0,
       writesOut: 0,
     };
+    if (how === 'accept') record.connected = now;
     this.connections.set(conn, record);
+    const recorder = this;
     const push = (kind: ObservedKind, extra: Partial<ObservedEvent> = {}): void => {
       const t = this.now();
-      this.events.push({ t, side, host, conn, kind, ...extra });
-      if (kind === 'close') record.closed ??= t;
+      this.push({ t, side, host, conn, kind, ...extra });
+      if (kind === 'close') {
+        record.closed ??= t;
+        this.sockets.delete(conn);
+      }
       if (kind === 'close' || kind === 'error' || kind.startsWith('local-')) record.ended ??= t;
     };
-    const ports = (): void => {
+    const addresses = (): void => {
+      record.localAddress ??= socket.localAddress;
       record.localPort ??= socket.localPort;
+      record.remoteAddress ??= socket.remoteAddress;
       record.remotePort ??= socket.remotePort;
     };
     push(how);
-    if (how === 'accept') ports();
+    if (how === 'accept') addresses();
 
     const emit = socket.emit;
     socket.emit = function observedEmit(this: Socket, event: string | symbol, ...args: unknown[]): boolean {
       switch (event) {
         case 'connect':
-          ports();
+          addresses();
+          record.connected ??= recorder.now();
           push('connect');
           break;
         case 'data': {
@@ -144,7 +247,9 @@ export class Recorder {
           push('close');
           break;
       }
-      return (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
+      return recorder.dispatch(host, conn, () =>
+        (emit as (...a: unknown[]) => boolean).call(this, event, ...args),
+      );
     } as Socket['emit'];
 
     const write = socket.write;
@@ -162,13 +267,13 @@ export class Recorder {
     const wrapClose = (method: 'end' | 'destroy' | 'resetAndDestroy', kind: ObservedKind): void => {
       const original = socket[method] as ((...a: unknown[]) => unknown) | undefined;
       if (typeof original !== 'function') return;
-      let seen = false;
+      let seenClose = false;
       (socket as unknown as Record<string, unknown>)[method] = function observedClose(
         this: Socket,
         ...args: unknown[]
       ) {
-        if (!seen && !socket.destroyed) {
-          seen = true;
+        if (!seenClose && !socket.destroyed) {
+          seenClose = true;
           push(kind);
         }
         return original.apply(this, args);
@@ -177,5 +282,6 @@ export class Recorder {
     wrapClose('end', 'local-end');
     wrapClose('destroy', 'local-destroy');
     wrapClose('resetAndDestroy', 'local-reset');
+    return conn;
   }
 }

@@ -3,7 +3,8 @@
  * promises, so after firing a timer that reached application code the driver lets those queues
  * drain before the next timer fires:
  * - between timers due at the same instant, a nextTick hop (all queued ticks, then the microtasks
- *   queued before it) — cheap, and what Node does between two timer callbacks;
+ *   queued before it) — cheap, and what Node does between two timer callbacks — whenever an
+ *   application timer is involved; consecutive simulator events of one instant share one drain;
  * - before moving to a later instant, a macrotask boundary (setImmediate), the only point at which
  *   Node guarantees both queues are empty.
  * Events that only touched simulator state (an ACK, a kernel timer with nothing to do) need no drain.
@@ -89,12 +90,16 @@ export class Driver {
             instant = due;
           }
         }
-        sched.touched = !sched.nextIsInternal();
+        const internal = sched.nextIsInternal();
+        sched.touched = !internal;
         clock.next();
         this.fired++;
         if (sched.touched) {
           dirty = true;
-          if (sched.nextDue() === instant) await tickHop();
+          // Node runs the tick queue between two timer callbacks: do the same around application
+          // timers. Between two simulator events of one instant (packet arrivals on different
+          // sockets) the queues drain once at the end of the instant instead.
+          if (sched.nextDue() === instant && (!internal || !sched.nextIsInternal())) await tickHop();
         }
       }
       if (clock.now < target) clock.tick(target - clock.now);

@@ -1,8 +1,13 @@
 /**
  * ToxicCollection (Toxiproxy `toxic_collection.go`): a proxy's two chains (upstream, downstream),
- * each headed by a hidden noop, and the live links. Every change runs under the collection lock and
- * is applied to each link of that direction, waiting for all of them — so a change that has to wait
- * for a stuck stage (one blocked on a full downstream) holds up later changes, as in Toxiproxy.
+ * each headed by a hidden noop, and the live links.
+ *
+ * A change is validated and applied to the chains at once (so the toxic list and new connections
+ * see it immediately), and returns the work that applies it to each existing link of that
+ * direction. That work runs under the collection lock, one change after the other in the order
+ * they were made, as Toxiproxy's lock orders them; it normally completes at the same instant, but
+ * waits when it must interrupt a stage that is busy (a reset_peer asleep, a toxic blocked on a full
+ * downstream). Each change captures the positions it acts on, so queued work stays consistent.
  */
 import {
   FaultProxyError,
@@ -17,6 +22,12 @@ import { Chan, type Gen, type Goroutine, join, type Scheduler, send } from './cs
 import type { LinkHost, ToxicLink } from './link.ts';
 import type { LiveToxic } from './stub.ts';
 import { TOXIC_KINDS } from './toxics/index.ts';
+
+/** A change made to the chains, and the work that brings each open link in line with it. */
+export interface Change<R> {
+  value: R;
+  work: () => Gen<void>;
+}
 
 export interface CollectionHost {
   readonly sched: Scheduler;
@@ -106,27 +117,17 @@ export class ToxicCollection implements LinkHost {
     return undefined;
   }
 
-  /** Runs `body` holding the collection lock. */
-  *locked<R>(body: () => Gen<R>): Gen<R> {
+  /** Runs `body` holding the collection lock (changes reach the links one at a time, in order). */
+  *locked(body: () => Gen<void>): Gen<void> {
     yield* send(this.mutex, true);
     try {
-      return yield* body();
+      yield* body();
     } finally {
       this.sched.poll(this.mutex);
     }
   }
 
-  /** Runs plain `fn` holding the collection lock. */
-  *lockedRun<R>(fn: () => R): Gen<R> {
-    yield* send(this.mutex, true);
-    try {
-      return fn();
-    } finally {
-      this.sched.poll(this.mutex);
-    }
-  }
-
-  *add(input: unknown): Gen<Toxic> {
+  add(input: unknown): Change<Toxic> {
     const proxy = this.host.proxyName;
     this.checkDuplicateFirst(input);
     const t = normalizeToxic(input, proxy);
@@ -144,10 +145,11 @@ export class ToxicCollection implements LinkHost {
       index: chain.length,
       bufferSize: TOXIC_KINDS[t.type].bufferSize,
     };
+    const prev = chain[chain.length - 1]!;
     chain.push(live);
     this.host.trace('proxy.toxic.add', { toxic: toxicView(live) });
-    yield* this.eachLink(t.stream, (link) => link.addToxic(live), 'add');
-    return toxicView(live);
+    const links = this.linksOf(t.stream);
+    return { value: toxicView(live), work: () => this.eachLink(links, (link) => link.addToxic(live, prev), 'add') };
   }
 
   /** Toxiproxy checks a duplicate name before it parses attributes: a duplicate is 409 even with bad attributes. */
@@ -165,7 +167,7 @@ export class ToxicCollection implements LinkHost {
     }
   }
 
-  *update(name: string, patch: ToxicPatch): Gen<Toxic> {
+  update(name: string, patch: ToxicPatch): Change<Toxic> {
     const proxy = this.host.proxyName;
     const live = this.find(name);
     if (!live) throw new FaultProxyError('toxic_not_found', 'toxic not found', { proxy, toxic: name });
@@ -174,15 +176,20 @@ export class ToxicCollection implements LinkHost {
     }
     const merged = mergeToxic(toxicView(live), patch, proxy);
     checkCrashingAttributes(merged as { type: string; attributes: Record<string, number> }, proxy, name);
-    // Toxiproxy decodes the update into the live toxic every connection shares.
+    // Toxiproxy decodes the update into the live toxic every connection shares: running stages see
+    // the new values at their next read of them, and the interrupt restarts (and re-rolls) them.
     live.toxicity = merged.toxicity;
     Object.assign(live.attributes, merged.attributes);
     this.host.trace('proxy.toxic.update', { toxic: toxicView(live) });
-    yield* this.eachLink(live.stream, (link) => link.updateToxic(live), 'update');
-    return toxicView(live);
+    const index = live.index;
+    const links = this.linksOf(live.stream);
+    return {
+      value: toxicView(live),
+      work: () => this.eachLink(links, (link) => link.updateToxic(live, index), 'update'),
+    };
   }
 
-  *remove(name: string): Gen<void> {
+  remove(name: string): Change<void> {
     const live = this.find(name);
     if (!live) {
       throw new FaultProxyError('toxic_not_found', 'toxic not found', {
@@ -190,30 +197,44 @@ export class ToxicCollection implements LinkHost {
         toxic: name,
       });
     }
-    yield* this.chainRemove(live);
+    return { value: undefined, work: this.chainRemove(live) };
   }
 
-  /** Removes every toxic, upstream chain first. */
-  *reset(): Gen<void> {
+  /** Removes every toxic, upstream chain first, one after the other as Toxiproxy does. */
+  reset(): Change<void> {
+    const steps: Array<() => Gen<void>> = [];
     for (const d of DIRECTIONS) {
-      while (this.chains[d].length > 1) yield* this.chainRemove(this.chains[d][1]!);
+      while (this.chains[d].length > 1) steps.push(this.chainRemove(this.chains[d][1]!));
     }
+    return {
+      value: undefined,
+      work: function* () {
+        for (const step of steps) yield* step();
+      },
+    };
   }
 
-  private *chainRemove(live: LiveToxic): Gen<void> {
+  private chainRemove(live: LiveToxic): () => Gen<void> {
     const chain = this.chains[live.stream];
     const index = live.index;
+    const prev = chain[index - 1]!;
     chain.splice(index, 1);
     for (let i = index; i < chain.length; i++) chain[i]!.index = i;
-    this.host.trace('proxy.toxic.remove', { toxic: toxicView(live) });
-    yield* this.eachLink(live.stream, (link) => link.removeToxic(live, index), 'remove');
     live.index = -1;
+    this.host.trace('proxy.toxic.remove', { toxic: toxicView(live) });
+    const links = this.linksOf(live.stream);
+    return () => this.eachLink(links, (link) => link.removeToxic(live, index, prev), 'remove');
   }
 
-  private *eachLink(direction: Stream, work: (link: ToxicLink) => Gen<void>, what: string): Gen<void> {
+  private linksOf(direction: Stream): ToxicLink[] {
+    return [...this.links.values()].filter((l) => l.direction === direction);
+  }
+
+  /** Applies the work to each link still open, concurrently, and waits for all (a WaitGroup). */
+  private *eachLink(links: ToxicLink[], work: (link: ToxicLink) => Gen<void>, what: string): Gen<void> {
     const started: Goroutine[] = [];
-    for (const link of this.links.values()) {
-      if (link.direction !== direction) continue;
+    for (const link of links) {
+      if (this.links.get(link.name) !== link) continue;
       started.push(this.sched.go(work(link), `${link.name}:${what}`, link.group));
     }
     for (const g of started) yield* join(g);

@@ -1,16 +1,16 @@
 /**
  * The socket-independent part of a proxy (Toxiproxy `proxy.go` minus the listener): the accept
  * loop that dials upstream for each client, the connection list, the toxic collection, and the API
- * operations run under the collection lock.
+ * operations.
  *
- * An API call returns (or fails) at once when its work completes at the current instant, which is
- * always the case unless a toxic it must interrupt is stuck sending to a full downstream. Toxiproxy
- * then blocks the HTTP call (and answers 503 after 25 s) while the change waits for the stage; here
- * the call fails at once with `unavailable` (503) and the change still lands when the stage frees.
+ * An API call settles at the instant it is made: it fails only for invalid input, and the toxic list
+ * and new connections reflect it at once. Open connections get the change as soon as the stage it
+ * must interrupt is free — normally the same instant; later if that stage is busy (a reset_peer
+ * asleep, a toxic blocked on a full downstream). Toxiproxy blocks the HTTP call until then (503
+ * after 25 s); the sim returns at once, since a caller awaiting it could not advance virtual time.
  */
 import type { Stream, Toxic, ToxicPatch } from '../../toxics/spec.ts';
-import { FaultProxyError } from '../../toxics/spec.ts';
-import { ToxicCollection } from './collection.ts';
+import { type Change, ToxicCollection } from './collection.ts';
 import { type CloseHow, Conn, type Transport } from './conn.ts';
 import { Chan, type Gen, recv, Scheduler, type TimerApi } from './csp.ts';
 import { ToxicLink } from './link.ts';
@@ -46,6 +46,7 @@ export class ProxyCore {
   readonly connections = new Map<string, ProxyConnection>();
   private acceptQueue: Chan<Pending> | null = null;
   private seq = 0;
+  private opSeq = 0;
 
   constructor(
     readonly name: string,
@@ -121,7 +122,7 @@ export class ProxyCore {
         upstream.close();
         continue;
       }
-      yield* this.collection.lockedRun(() => this.startLinks(p.id, p.client, upstream));
+      this.startLinks(p.id, p.client, upstream);
     }
   }
 
@@ -189,64 +190,50 @@ export class ProxyCore {
   // --- API operations ---
 
   addToxic(input: unknown): Promise<Toxic> {
-    return this.op('add', (input as { name?: string } | null)?.name, () => this.collection.add(input));
+    return this.op('add', () => this.collection.add(input));
   }
 
   updateToxic(name: string, patch: ToxicPatch): Promise<Toxic> {
-    return this.op('update', name, () => this.collection.update(name, patch));
+    return this.op('update', () => this.collection.update(name, patch));
   }
 
   removeToxic(name: string): Promise<void> {
-    return this.op('remove', name, () => this.collection.remove(name));
+    return this.op('remove', () => this.collection.remove(name));
   }
 
   resetToxics(): Promise<void> {
-    return this.op('reset', undefined, () => this.collection.reset());
+    return this.op('reset', () => this.collection.reset());
   }
 
   listToxics(): Toxic[] {
     return this.collection.list();
   }
 
-  /** Runs one API operation under the collection lock; see the module comment for when it is 503. */
-  private op<R>(what: string, toxic: string | undefined, body: () => Gen<R>): Promise<R> {
-    let settled = false;
-    let result: { ok: true; value: R } | { ok: false; error: unknown } | undefined;
+  /** Commits a change to the chains, then brings the open links in line under the collection lock. */
+  private op<R>(what: string, commit: () => Change<R>): Promise<R> {
+    let change: Change<R>;
+    try {
+      change = commit();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const id = ++this.opSeq;
     const collection = this.collection;
     const self = this;
-    function* run(): Gen<void> {
-      try {
-        const value = yield* collection.locked(body);
-        result = { ok: true, value };
-      } catch (error) {
-        result = { ok: false, error };
-      }
-      if (settled && result) {
-        self.trace('proxy.op.late', {
-          op: what,
-          toxic,
-          ok: result.ok,
-          error: result.ok ? undefined : String(result.error),
-        });
-      }
-    }
-    this.sched.go(run(), `${this.name}:op:${what}`);
-    return new Promise<R>((resolve, reject) => {
-      this.sched.whenIdle(() => {
-        settled = true;
-        if (!result) {
-          this.trace('proxy.op.blocked', { op: what, toxic });
-          reject(
-            new FaultProxyError(
-              'unavailable',
-              `${what} is waiting for a toxic stage stuck on a full downstream; it will apply when that stage frees up`,
-              { proxy: this.name, toxic },
-            ),
-          );
-        } else if (result.ok) resolve(result.value);
-        else reject(result.error);
-      });
+    let pending = false;
+    const g = this.sched.go(
+      (function* (): Gen<void> {
+        yield* collection.locked(change.work);
+        if (pending) self.trace('proxy.op.done', { op: what, id });
+      })(),
+      `${this.name}:op:${what}#${id}`,
+    );
+    this.sched.whenIdle(() => {
+      if (g.finished) return;
+      pending = true;
+      this.trace('proxy.op.pending', { op: what, id });
     });
+    return Promise.resolve(change.value);
   }
 }
 

@@ -22,7 +22,7 @@ const FLUSH_TIMEOUT_MS = 5000;
 
 export interface LinkHost {
   readonly sched: Scheduler;
-  /** The live chain of this link's direction (index 0: the hidden noop). */
+  /** The chain of a direction as it is now (index 0: the hidden noop); a new link is built from it. */
   chain(direction: Stream): readonly LiveToxic[];
   /** The writer finished (EOF or write error) and closed its destination. */
   writerDone(link: ToxicLink): void;
@@ -37,6 +37,7 @@ export class ToxicLink {
   readonly input: Chan<Chunk>;
   readonly output: Chan<Chunk>;
   private readonly sched: Scheduler;
+  private readonly chainAtCreation: readonly LiveToxic[];
 
   constructor(
     readonly name: string,
@@ -47,7 +48,8 @@ export class ToxicLink {
     readonly group: string,
   ) {
     this.sched = host.sched;
-    const chain = host.chain(direction);
+    const chain = [...host.chain(direction)];
+    this.chainAtCreation = chain;
     let last = new Chan<Chunk>(0, `${name}:input`);
     this.input = last;
     for (let i = 0; i < chain.length; i++) {
@@ -65,7 +67,7 @@ export class ToxicLink {
   /** Starts the reader, every stage, and the writer. */
   start(source: Conn, dest: Conn): void {
     this.sched.go(this.read(source), `${this.name}:read`, this.group);
-    const chain = this.host.chain(this.direction);
+    const chain = this.chainAtCreation;
     chain.forEach((toxic, i) => {
       const stub = this.stubs[i]!;
       const kind = TOXIC_KINDS[toxic.type];
@@ -100,19 +102,19 @@ export class ToxicLink {
     this.host.writerDone(this);
   }
 
-  /** Appends a stage: pause the last stage, point it at the new one, restart both. */
-  *addToxic(toxic: LiveToxic): Gen<void> {
+  /** Appends a stage: pause the last stage (running `prev`), point it at the new one, restart both. */
+  *addToxic(toxic: LiveToxic, prev: LiveToxic): Gen<void> {
     const i = this.stubs.length;
-    const prev = this.stubs[i - 1]!;
+    const last = this.stubs[i - 1]!;
     const newin = new Chan<Chunk>(toxic.bufferSize, `${this.name}:${i}:in`);
-    const stub = this.newStub(newin, prev.output);
+    const stub = this.newStub(newin, last.output);
     this.stubs.push(stub);
-    if (yield* prev.interruptToxic()) {
-      prev.output = newin;
+    if (yield* last.interruptToxic()) {
+      last.output = newin;
       const kind = TOXIC_KINDS[toxic.type];
       if (kind.newState) stub.state = kind.newState();
       stub.run(toxic, noop);
-      prev.run(this.host.chain(this.direction)[i - 1]!, noop);
+      last.run(prev, noop);
     } else {
       // The link is already closed: close the new stage too.
       stub.output = newin;
@@ -120,9 +122,9 @@ export class ToxicLink {
     }
   }
 
-  /** Restarts the stage with the updated toxic (re-rolling its toxicity). */
-  *updateToxic(toxic: LiveToxic): Gen<void> {
-    const stub = this.stubs[toxic.index];
+  /** Restarts the stage at `index` with the updated toxic (re-rolling its toxicity). */
+  *updateToxic(toxic: LiveToxic, index: number): Gen<void> {
+    const stub = this.stubs[index];
     if (stub && (yield* stub.interruptToxic())) stub.run(toxic, noop);
   }
 
@@ -130,7 +132,7 @@ export class ToxicLink {
    * Takes a stage out: stop it, let the stage before it finish while passing on whatever reaches
    * the removed stage, flush its buffer, then splice the previous stage's output past it.
    */
-  *removeToxic(toxic: LiveToxic, index: number): Gen<void> {
+  *removeToxic(toxic: LiveToxic, index: number, prevToxic: LiveToxic): Gen<void> {
     const stub = this.stubs[index];
     const prev = this.stubs[index - 1];
     if (!stub || !prev) return;
@@ -176,7 +178,7 @@ export class ToxicLink {
     }
     prev.output = stub.output;
     this.stubs.splice(index, 1);
-    prev.run(this.host.chain(this.direction)[index - 1]!, noop);
+    prev.run(prevToxic, noop);
   }
 
   /** The connection is gone: release anyone waiting to interrupt one of its stages. */

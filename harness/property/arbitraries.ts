@@ -1,0 +1,274 @@
+/**
+ * fast-check arbitraries for heartbeat property tests, composed from small ones so that shrinking
+ * works on every part: a config shrinks toward short intervals, small slacks and the seed backoff; a
+ * timeline shrinks by removing faults, shortening them and moving them earlier.
+ *
+ * Configurations are healthy by construction (BOUNDS.md): the pong timeout exceeds the worst round
+ * trip (r + J_u + J_d < T) and the read deadline exceeds the worst gap between pings
+ * (I + d_u + 2·J_u < R), so a detection without a fault is always a mistake.
+ */
+import fc from 'fast-check';
+import type { BackoffPolicyName, Fault, FaultEntry, ReferenceConfig } from '../scenario/schema.ts';
+import { BACKOFF_POLICIES, REFERENCE_DEFAULTS } from '../scenario/schema.ts';
+import type { Link, PropertyCase, Setup } from './case.ts';
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+function checkRange(what: string, r: Range, floor = 0): Range {
+  if (!Number.isSafeInteger(r.min) || !Number.isSafeInteger(r.max) || r.min < floor || r.max < r.min) {
+    throw new RangeError(
+      `arbitraries: ${what} must be integers with ${floor} ≤ min ≤ max, got ${JSON.stringify(r)}`,
+    );
+  }
+  return r;
+}
+
+const int = (r: Range) => fc.integer({ min: r.min, max: r.max });
+
+// ---------------------------------------------------------------------------------------------
+// the wire
+
+export interface LinkOptions {
+  /** One-way base latency of each leg, ms (default 0–100). */
+  latency?: Range;
+  /** ± jitter of each leg, ms, never above that leg's latency (default 0–20). */
+  jitter?: Range;
+}
+
+/** Two legs (up = client→server, down = server→client), each latency ± jitter, jitter ≤ latency. */
+export function link(options: LinkOptions = {}): fc.Arbitrary<Link> {
+  const latency = checkRange('link.latency', options.latency ?? { min: 0, max: 100 });
+  const jitter = checkRange('link.jitter', options.jitter ?? { min: 0, max: 20 });
+  return fc
+    .record({ upL: int(latency), upJ: int(jitter), downL: int(latency), downJ: int(jitter) })
+    .map(({ upL, upJ, downL, downJ }) => ({
+      up: { latency: upL, jitter: Math.min(upJ, upL) },
+      down: { latency: downL, jitter: Math.min(downJ, downL) },
+    }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// configuration
+
+export interface ConfigOptions {
+  link?: LinkOptions;
+  /** Ping interval I, ms (default 1 s–30 s). */
+  interval?: Range;
+  /** Pong timeout T minus the worst round trip r + J_u + J_d, ms (default 1–10 000). */
+  pongSlack?: Range;
+  /** Read deadline R minus the worst gap I + d_u + 2·J_u, ms (default 1–30 000). */
+  readSlack?: Range;
+  /** Miss threshold N (F12) (default 1–3). */
+  missThreshold?: Range;
+  /** Connect timeout, ms (default 1 s–10 s). */
+  connectTimeout?: Range;
+  /** Backoff policies to draw from (default all five; the first is where shrinking goes). */
+  backoffPolicies?: readonly BackoffPolicyName[];
+  /** First nominal backoff wait b, ms (default 100–5000). */
+  backoffBase?: Range;
+  /** Cap c minus base b, ms (default 0–30 000). */
+  backoffCapExtra?: Range;
+}
+
+function backoff(options: ConfigOptions): fc.Arbitrary<ReferenceConfig['backoff']> {
+  const policies = options.backoffPolicies ?? BACKOFF_POLICIES;
+  if (policies.length === 0 || policies.some((p) => !BACKOFF_POLICIES.includes(p))) {
+    throw new RangeError(
+      `arbitraries: backoffPolicies must be a non-empty list of ${BACKOFF_POLICIES.join(', ')}, got ${JSON.stringify(policies)}`,
+    );
+  }
+  const base = checkRange('backoffBase', options.backoffBase ?? { min: 100, max: 5000 }, 1);
+  const capExtra = checkRange('backoffCapExtra', options.backoffCapExtra ?? { min: 0, max: 30_000 });
+  return fc
+    .record({
+      policy: fc.constantFrom(...policies),
+      base: int(base),
+      capExtra: int(capExtra),
+      multiplier: fc.constantFrom(2, 1.6, 3, 1.5),
+      jitterMs: fc.integer({ min: 0, max: 2000 }),
+      jitterFraction: fc.constantFrom(0.2, 0, 0.1, 0.5),
+    })
+    .map(({ policy, base: b, capExtra: extra, multiplier, jitterMs, jitterFraction }) => ({
+      policy,
+      base: b,
+      cap: b + extra,
+      multiplier,
+      // seed: J ms added uniformly; grpc: the fraction j; the other policies have no jitter knob.
+      jitter: policy === 'seed' ? jitterMs : policy === 'grpc' ? jitterFraction : 0,
+    }));
+}
+
+/**
+ * A healthy reference configuration (F18 vocabulary) together with the wire it is healthy on:
+ * T = r + J_u + J_d + pongSlack, R = I + d_u + 2·J_u + readSlack. Keepalive, the server's own
+ * heartbeat and the adaptive interval are off, so the heartbeat alone is under test.
+ */
+export function config(options: ConfigOptions = {}): fc.Arbitrary<Setup> {
+  const interval = checkRange('interval', options.interval ?? { min: 1000, max: 30_000 }, 1);
+  const pongSlack = checkRange('pongSlack', options.pongSlack ?? { min: 1, max: 10_000 }, 1);
+  const readSlack = checkRange('readSlack', options.readSlack ?? { min: 1, max: 30_000 }, 1);
+  const misses = checkRange('missThreshold', options.missThreshold ?? { min: 1, max: 3 }, 1);
+  const connect = checkRange('connectTimeout', options.connectTimeout ?? { min: 1000, max: 10_000 }, 1);
+  return fc
+    .record({
+      link: link(options.link),
+      interval: int(interval),
+      pongSlack: int(pongSlack),
+      readSlack: int(readSlack),
+      missThreshold: int(misses),
+      suspect: fc.integer({ min: 1, max: 3 }),
+      connectTimeout: int(connect),
+      backoff: backoff(options),
+    })
+    .map((g): Setup => {
+      const { up, down } = g.link;
+      const pongTimeout = up.latency + down.latency + up.jitter + down.jitter + g.pongSlack;
+      const readDeadline = g.interval + up.latency + 2 * up.jitter + g.readSlack;
+      const config: ReferenceConfig = {
+        ...REFERENCE_DEFAULTS,
+        interval: g.interval,
+        pongTimeout,
+        readDeadline,
+        keepalive: false,
+        missThreshold: g.missThreshold,
+        suspectThreshold: Math.min(g.suspect, g.missThreshold),
+        backoff: g.backoff,
+        connectTimeout: g.connectTimeout,
+        serverHeartbeat: false,
+        adaptive: false,
+        connectionThresholds: { ...REFERENCE_DEFAULTS.connectionThresholds },
+      };
+      return { config, link: g.link };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// fault timelines
+
+/**
+ * Faults a timeline may contain (sim-only faults, direct topology; every one makes the peer
+ * unreachable without a FIN or RST, so the heartbeat is what must find it):
+ * - partition: both ways, C1 cut or C2 send-time, dropped packets;
+ * - partition-one-way: client→server or server→client only;
+ * - crash-server / crash-client: the host vanishes silently and restarts at the heal.
+ */
+export const FAULT_KINDS = ['partition', 'partition-one-way', 'crash-server', 'crash-client'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface TimelineOptions {
+  /** Length of the run the timeline must fit in, ms. */
+  duration: number;
+  /** Default: every kind. The first kind is where shrinking goes. */
+  kinds?: readonly FaultKind[];
+  /** Most faults on the timeline (default 3). */
+  maxFaults?: number;
+  /** Length of one fault, ms (default 1 s–150 s). */
+  length?: Range;
+  /** Quiet time before each fault, ms (default 0–120 s). */
+  gap?: Range;
+  /** Earliest onset, ms from the start (default 5 s): the client has connected by then. */
+  warmup?: number;
+}
+
+function faultOf(kind: FaultKind): fc.Arbitrary<Fault> {
+  const convention = fc.constantFrom('C1' as const, 'C2' as const);
+  switch (kind) {
+    case 'partition':
+      return convention.map((c): Fault => ({ type: 'partition', direction: 'both', mode: 'drop', convention: c }));
+    case 'partition-one-way':
+      return fc
+        .record({
+          direction: fc.constantFrom('client->server' as const, 'server->client' as const),
+          convention,
+        })
+        .map((p): Fault => ({ type: 'partition', direction: p.direction, mode: 'drop', convention: p.convention }));
+    case 'crash-server':
+    case 'crash-client':
+      return fc.constant<Fault>({
+        type: 'crash',
+        host: kind === 'crash-server' ? 'server' : 'client',
+        close: 'none',
+        convention: 'C1',
+      });
+  }
+}
+
+/**
+ * Non-overlapping faults laid out one after another: each waits `gap` after the previous heal (or
+ * the warmup) and lasts `length`; one that would outlast the run lasts to its end (no `until`), and
+ * the rest are dropped. Shrinking removes faults, shortens them and moves them earlier.
+ */
+export function timeline(options: TimelineOptions): fc.Arbitrary<FaultEntry[]> {
+  const { duration } = options;
+  if (!Number.isSafeInteger(duration) || duration <= 0) {
+    throw new RangeError(`arbitraries.timeline: duration must be a positive integer of ms, got ${duration}`);
+  }
+  const kinds = options.kinds ?? FAULT_KINDS;
+  if (kinds.length === 0 || kinds.some((k) => !FAULT_KINDS.includes(k))) {
+    throw new RangeError(
+      `arbitraries.timeline: kinds must be a non-empty list of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(kinds)}`,
+    );
+  }
+  const length = checkRange('timeline.length', options.length ?? { min: 1000, max: 150_000 }, 1);
+  const gap = checkRange('timeline.gap', options.gap ?? { min: 0, max: 120_000 });
+  const warmup = options.warmup ?? 5000;
+  const maxFaults = options.maxFaults ?? 3;
+  if (!Number.isSafeInteger(warmup) || warmup < 0 || warmup >= duration) {
+    throw new RangeError(`arbitraries.timeline: warmup must be an integer in [0, duration), got ${warmup}`);
+  }
+  const fault = fc.oneof(...kinds.map(faultOf));
+  return fc
+    .array(fc.record({ gap: int(gap), length: int(length), fault }), { maxLength: maxFaults })
+    .map((specs) => {
+      const out: FaultEntry[] = [];
+      let t = warmup;
+      for (const spec of specs) {
+        const at = t + spec.gap;
+        if (at >= duration) break;
+        const entry: FaultEntry = { id: `${spec.fault.type}-${out.length + 1}`, at, fault: spec.fault };
+        const until = at + spec.length;
+        if (until < duration) entry.until = until;
+        out.push(entry);
+        if (entry.until === undefined) break;
+        t = until;
+      }
+      return out;
+    });
+}
+
+/** A simulator seed (the scenario format allows 0 … 2³²−1). */
+export function seed(): fc.Arbitrary<number> {
+  return fc.integer({ min: 0, max: 0xffff_ffff });
+}
+
+// ---------------------------------------------------------------------------------------------
+// whole cases
+
+export interface FaultCaseOptions extends ConfigOptions, Partial<Omit<TimelineOptions, 'duration'>> {
+  /** Length of each run, ms (default 300 s). */
+  duration?: number;
+}
+
+/** A healthy configuration, a fault timeline over the run and a seed. */
+export function faultCase(options: FaultCaseOptions = {}): fc.Arbitrary<PropertyCase> {
+  const duration = options.duration ?? 300_000;
+  return fc
+    .record({ setup: config(options), faults: timeline({ ...options, duration }), seed: seed() })
+    .map(({ setup, faults, seed: s }) => ({ ...setup, faults, duration, seed: s }));
+}
+
+export interface QuietCaseOptions extends ConfigOptions {
+  /** Length of each run, ms (default 180 s). */
+  duration?: number;
+}
+
+/** A healthy configuration on a jittery wire with no fault at all: any detection is a mistake. */
+export function quietCase(options: QuietCaseOptions = {}): fc.Arbitrary<PropertyCase> {
+  const duration = options.duration ?? 180_000;
+  return fc
+    .record({ setup: config(options), seed: seed() })
+    .map(({ setup, seed: s }) => ({ ...setup, faults: [], duration, seed: s }));
+}

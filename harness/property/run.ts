@@ -1,0 +1,184 @@
+/**
+ * Runs one property case on the simulator through the scenario runner, and keeps what the
+ * properties need beyond the ScenarioResult: every connection of each side as seen at the Runtime
+ * boundary (our own Recorder, so no property depends on how the metrics attribute ends to faults),
+ * the subject's events with their virtual times, the open sockets at chosen instants, and the
+ * timers and sockets each host still holds after the subject was stopped.
+ */
+import type { Runtime } from '../../impl/runtime.ts';
+import type { Address, ServerHandle, Subject, SubjectEvent, SubjectHandle } from '../backend.ts';
+import { Recorder } from '../observe/recorder.ts';
+import type { ScenarioResult, Side } from '../result.ts';
+import { runScenario } from '../scenario/runner.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { createSimBackend } from '../sim/backend.ts';
+import { caseScenario, type PropertyCase } from './case.ts';
+
+/** The hosts the runner uses for one client in the direct topology. */
+export const CLIENT_HOST = 'client';
+export const SERVER_HOST = 'server';
+const HOSTS = [CLIENT_HOST, SERVER_HOST] as const;
+
+export interface TimedEvent extends SubjectEvent {
+  /** Virtual time the harness received it. */
+  t: number;
+  host: string;
+}
+
+/** Open sockets per host at one instant, taken before anything else due at that instant runs. */
+export interface Snapshot {
+  t: number;
+  sockets: Record<string, number>;
+}
+
+/** What a host still holds once the subject's close() promises have resolved. */
+export interface Leftover {
+  host: string;
+  timers: number;
+  sockets: number;
+}
+
+export interface CaseRun {
+  case: PropertyCase;
+  scenario: Scenario;
+  result: ScenarioResult;
+  recorder: Recorder;
+  events: TimedEvent[];
+  snapshots: Map<number, Snapshot>;
+  leftovers: Leftover[];
+}
+
+export interface RunCaseOptions {
+  /** Scenario name (reports, replay command, counterexample file). */
+  name: string;
+  description?: string;
+  /** Instants (ms from the start) at which to count open sockets per host. */
+  checkpoints?: readonly number[];
+  /** Extra words for the replay command, e.g. `--subject ./mine.ts`. */
+  replayExtra?: string;
+}
+
+/**
+ * Wraps a subject so that its sockets go through our Recorder and its events are kept with times;
+ * listeners the runner adds get every event too, including those emitted before they subscribed.
+ */
+function observeSubject(
+  subject: Subject<never>,
+  recorder: Recorder,
+  events: TimedEvent[],
+  now: () => number,
+): Subject<unknown> {
+  const inner = subject as unknown as Subject<unknown>;
+  const hostOf = (runtime: Runtime, fallback: string) => (runtime as { host?: string }).host ?? fallback;
+  const relay = <H extends SubjectHandle>(handle: H, host: string): H => {
+    const seen: SubjectEvent[] = [];
+    const listeners: ((e: SubjectEvent) => void)[] = [];
+    handle.onEvent?.((e) => {
+      events.push({ ...e, t: now(), host });
+      seen.push(e);
+      for (const l of listeners) l(e);
+    });
+    const wrapped = Object.create(handle) as H;
+    wrapped.close = () => handle.close();
+    if (handle.onEvent) {
+      wrapped.onEvent = (listener) => {
+        listeners.push(listener);
+        for (const e of seen) listener(e);
+      };
+    }
+    return wrapped;
+  };
+  return {
+    name: subject.name,
+    async startServer(runtime: Runtime, address: Address, config: unknown): Promise<ServerHandle> {
+      const host = hostOf(runtime, SERVER_HOST);
+      const handle = await inner.startServer(recorder.observe(runtime, 'server', host), address, config);
+      return relay(handle, host);
+    },
+    async startClient(runtime: Runtime, target: Address, config: unknown): Promise<SubjectHandle> {
+      const host = hostOf(runtime, CLIENT_HOST);
+      const handle = await inner.startClient(recorder.observe(runtime, 'client', host), target, config);
+      return relay(handle, host);
+    },
+  };
+}
+
+export async function runCase(
+  subject: Subject<never>,
+  c: PropertyCase,
+  options: RunCaseOptions,
+): Promise<CaseRun> {
+  const scenario = caseScenario(c, {
+    name: options.name,
+    ...(options.description === undefined ? {} : { description: options.description }),
+  });
+  const backend = createSimBackend({ seed: c.seed, retainTrace: false });
+  const sim = backend.sim;
+  const recorder = new Recorder(() => sim.now());
+  const events: TimedEvent[] = [];
+  const snapshots = new Map<number, Snapshot>();
+  // Created before the runner's fault timers, so at a fault's onset the count is taken first.
+  for (const t of new Set(options.checkpoints ?? [])) {
+    if (t < 0 || t > c.duration) continue;
+    sim.clock.setTimeout(() => {
+      const sockets: Record<string, number> = {};
+      for (const h of sim.hostNames()) sockets[h] = sim.openSockets(h);
+      snapshots.set(t, { t, sockets });
+    }, t);
+  }
+  try {
+    const result = await runScenario(scenario, {
+      backend: 'sim',
+      seed: c.seed,
+      subject: observeSubject(subject, recorder, events, () => sim.now()) as Subject<never>,
+      backendInstance: backend,
+      ...(options.replayExtra ? { replayExtra: options.replayExtra } : {}),
+    });
+    // What close() left behind: pending ticks may still close a socket at this instant.
+    await sim.settle();
+    const leftovers = HOSTS.filter((h) => sim.hostNames().includes(h)).map((host) => ({
+      host,
+      timers: sim.host(host).process.timers.size,
+      sockets: sim.openSockets(host),
+    }));
+    return { case: c, scenario, result, recorder, events, snapshots, leftovers };
+  } finally {
+    await backend.close();
+  }
+}
+
+/** One connection of one side, from the harness's own observation. */
+export interface Session {
+  conn: string;
+  side: Side;
+  host: string;
+  /** Dial or accept. */
+  opened: number;
+  /** TCP connected (client), or accepted (server); undefined for a dial that never connected. */
+  connected: number | undefined;
+  /** First instant this side knew it was over (close, error, its own end/destroy). */
+  ended: number | undefined;
+}
+
+export function sessions(run: CaseRun, side: Side): Session[] {
+  const connectAt = new Map<string, number>();
+  for (const e of run.recorder.events) {
+    if (e.kind === 'connect' && !connectAt.has(e.conn)) connectAt.set(e.conn, e.t);
+  }
+  return [...run.recorder.connections.values()]
+    .filter((c) => c.side === side)
+    .map((c) => ({
+      conn: c.conn,
+      side: c.side,
+      host: c.host,
+      opened: c.opened,
+      connected: side === 'server' ? c.opened : connectAt.get(c.conn),
+      ended: c.ended,
+    }));
+}
+
+/** Dials the client made in (from, to]. */
+export function dials(run: CaseRun, from: number, to: number): number {
+  return run.recorder.events.filter((e) => e.side === 'client' && e.kind === 'dial' && e.t > from && e.t <= to)
+    .length;
+}
