@@ -77,6 +77,8 @@ export class Recorder {
   private readonly socketIds = new WeakMap<Socket, string>();
   /** `<host>|<subject conn id>` → socket id. */
   private readonly subjectIds = new Map<string, string>();
+  /** Sockets of processes that died: whatever they still do is not the subject's doing. */
+  private readonly silenced = new Set<string>();
   /** Sockets whose event is being dispatched right now (innermost last). */
   private readonly dispatching: { host: string; conn: string }[] = [];
 
@@ -118,9 +120,15 @@ export class Recorder {
     return out;
   }
 
-  /** Forgets the live sockets of a host whose process vanished (they will never emit again). */
-  forgetHost(host: string): void {
-    for (const [id] of this.sockets) if (this.connections.get(id)?.host === host) this.sockets.delete(id);
+  /**
+   * The process on `host` died: its sockets are no longer observed (the harness may still close them
+   * the way the OS would) and their open ones are returned.
+   */
+  processDied(host: string): Socket[] {
+    const open = this.openSockets(host);
+    for (const c of this.connections.values()) if (c.host === host) this.silenced.add(c.conn);
+    for (const [id] of this.sockets) if (this.silenced.has(id)) this.sockets.delete(id);
+    return open;
   }
 
   private resolve(host: string, subjectConn: string | undefined): string | undefined {
@@ -203,6 +211,7 @@ export class Recorder {
     this.connections.set(conn, record);
     const recorder = this;
     const push = (kind: ObservedKind, extra: Partial<ObservedEvent> = {}): void => {
+      if (this.silenced.has(conn)) return;
       const t = this.now();
       this.push({ t, side, host, conn, kind, ...extra });
       if (kind === 'close') {

@@ -156,25 +156,39 @@ export interface Session {
   opened: number;
   /** TCP connected (client), or accepted (server); undefined for a dial that never connected. */
   connected: number | undefined;
-  /** First instant this side knew it was over (close, error, its own end/destroy). */
+  /** First instant this side knew it was over (close, error, its own end/destroy), or its crash. */
   ended: number | undefined;
+  /** Ended by a crash of its host, not by anything the subject did. */
+  vanished?: boolean;
 }
 
+/**
+ * Every connection of one side. A crash kills the process silently, so its sockets never report an
+ * end: those still open at the crash end there (`vanished`).
+ */
 export function sessions(run: CaseRun, side: Side): Session[] {
   const connectAt = new Map<string, number>();
   for (const e of run.recorder.events) {
     if (e.kind === 'connect' && !connectAt.has(e.conn)) connectAt.set(e.conn, e.t);
   }
+  const crashes = run.case.faults
+    .filter((f) => f.fault.type === 'crash' && f.fault.host === side)
+    .map((f) => f.at);
   return [...run.recorder.connections.values()]
     .filter((c) => c.side === side)
-    .map((c) => ({
-      conn: c.conn,
-      side: c.side,
-      host: c.host,
-      opened: c.opened,
-      connected: side === 'server' ? c.opened : connectAt.get(c.conn),
-      ended: c.ended,
-    }));
+    .map((c) => {
+      const crash = crashes.find((t) => t >= c.opened && (c.ended === undefined || c.ended > t));
+      const s: Session = {
+        conn: c.conn,
+        side: c.side,
+        host: c.host,
+        opened: c.opened,
+        connected: side === 'server' ? c.opened : connectAt.get(c.conn),
+        ended: crash ?? c.ended,
+      };
+      if (crash !== undefined) s.vanished = true;
+      return s;
+    });
 }
 
 /** Dials the client made in (from, to]. */

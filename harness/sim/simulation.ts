@@ -251,9 +251,7 @@ export class Simulation {
   }
 
   private clearAllTimers(): void {
-    const timers = (this.clock as unknown as { timers?: Map<number, unknown> }).timers;
-    if (!timers) return;
-    for (const id of [...timers.keys()]) this.clock.clearTimeout(id as unknown as FakeTimers.TimerId);
+    this.sched.clearAll();
   }
 
   private makeFaults(): SimFaults {

@@ -149,7 +149,10 @@ export class ToxicCollection implements LinkHost {
     chain.push(live);
     this.host.trace('proxy.toxic.add', { toxic: toxicView(live) });
     const links = this.linksOf(t.stream);
-    return { value: toxicView(live), work: () => this.eachLink(links, (link) => link.addToxic(live, prev), 'add') };
+    return {
+      value: toxicView(live),
+      work: () => this.eachLink(links, (link) => link.addToxic(live, prev), 'add'),
+    };
   }
 
   /** Toxiproxy checks a duplicate name before it parses attributes: a duplicate is 409 even with bad attributes. */

@@ -251,7 +251,7 @@ describe('errors and bookkeeping', () => {
     expect(w.sim.openSockets()).toBe(0);
   });
 
-  it('an update that must wait for a stage stuck on a full downstream fails 503 at once and lands when the stage frees', async () => {
+  it('an update that must wait for a stage stuck on a full downstream returns at once and reaches the connection when the stage frees', async () => {
     w = await world();
     await w.proxy.addToxic({ type: 'latency', attributes: { latency: 10 } });
     const c = w.dial();
@@ -260,13 +260,42 @@ describe('errors and bookkeeping', () => {
     const big = Buffer.alloc(32 * 1024, 0x64);
     for (let i = 0; i < 20; i++) w.servers[0]!.socket.write(big);
     await w.sim.runFor(1000);
-    const err = await rejection(w.proxy.updateToxic('latency_downstream', { attributes: { latency: 20 } }));
-    expect(err).toMatchObject({ kind: 'unavailable', status: 503 });
+    const updated = await w.proxy.updateToxic('latency_downstream', { attributes: { latency: 20 } });
+    expect(updated.attributes).toEqual({ latency: 20, jitter: 0 });
     expect((await w.proxy.listToxics())[0]?.attributes).toEqual({ latency: 20, jitter: 0 });
+    const ops = () => w!.sim.trace.events().filter((e) => e.kind.startsWith('proxy.op.'));
+    expect(ops().map((e) => `${e.t} ${e.kind}`)).toEqual(['1010 proxy.op.pending']);
+    // Later changes queue behind it, in order, and return at once too.
+    await w.proxy.addToxic({ type: 'noop', name: 'after' });
+    expect(ops().map((e) => `${e.t} ${e.kind}`)).toEqual(['1010 proxy.op.pending', '1010 proxy.op.pending']);
+    await w.sim.runFor(500);
     c.socket.resume();
     await w.sim.runFor(1000);
     expect(c.text().length).toBe(20 * 32 * 1024);
-    expect(w.sim.trace.events().some((e) => e.kind === 'proxy.op.late' && e.ok === true)).toBe(true);
+    expect(ops().map((e) => `${e.t} ${e.kind}`)).toEqual([
+      '1010 proxy.op.pending',
+      '1010 proxy.op.pending',
+      '1510 proxy.op.done',
+      '1510 proxy.op.done',
+    ]);
+  });
+
+  it('removing a reset_peer while it sleeps returns at once; the sleep still ends in an RST (it is not interruptible)', async () => {
+    w = await world();
+    await w.proxy.addToxic({ type: 'reset_peer', stream: 'upstream', attributes: { timeout: 1000 } });
+    const c = w.dial();
+    await w.sim.runFor(100);
+    c.socket.write('trigger');
+    await w.sim.runFor(400);
+    await w.proxy.removeToxic('reset_peer_upstream');
+    expect(await w.proxy.listToxics()).toEqual([]);
+    await w.sim.runFor(1000);
+    expect(c.log).toEqual(['0 connect', '1100 error:ECONNRESET', '1100 close:true']);
+    const fresh = w.dial();
+    await w.sim.runFor(10);
+    fresh.socket.write('ok');
+    await w.sim.runFor(10);
+    expect(w.servers[1]?.data).toEqual([{ t: 1510, data: 'ok' }]);
   });
 
   it('is deterministic: the same seed and inputs give the same trace hash', async () => {

@@ -1,0 +1,154 @@
+/**
+ * The six heartbeat properties as fast-check async properties over any Subject:
+ *
+ *   fc.assert(properties.completeness(mySubject))            // plain fast-check
+ *   await checkProperty(properties.completeness(mySubject))   // + replay command, counterexample file
+ *
+ * Each property runs generated cases on the simulator (harness/property/run.ts), judges them with
+ * harness/property/verdicts.ts, and throws a PropertyViolation naming every violation. The subject
+ * receives the reference configuration (ReferenceConfig, F18's vocabulary): interval, pongTimeout,
+ * readDeadline, missThreshold, backoff, connectTimeout…
+ */
+import fc from 'fast-check';
+import type { Subject } from '../backend.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { type FaultCaseOptions, faultCase, type QuietCaseOptions, quietCase } from './arbitraries.ts';
+import { caseScenario, describeCase, type PropertyCase } from './case.ts';
+import { runCase } from './run.ts';
+import * as verdicts from './verdicts.ts';
+import type { Verdict } from './verdicts.ts';
+
+export const PROPERTY_NAMES = [
+  'completeness',
+  'accuracy',
+  'convergence',
+  'noHammering',
+  'hygiene',
+  'determinism',
+] as const;
+export type PropertyName = (typeof PROPERTY_NAMES)[number];
+
+const SUMMARY: Record<PropertyName, string> = {
+  completeness: 'every fault that lasts long enough is detected by the side(s) that should, within the bound',
+  accuracy: 'with latency and jitter under the tolerance and no fault, never a false detection',
+  convergence:
+    'after a heal the client reconnects within the bound, is HEALTHY again, one live session per client',
+  noHammering: 'reconnect attempts during an outage stay within the no-hammering bound',
+  hygiene: 'after stop, no timers and no sockets are left',
+  determinism: 'the same seed gives the same trace hash',
+};
+
+export interface PropertyOptions {
+  /** The cases to draw (default: arbitraries.faultCase(), or arbitraries.quietCase() for accuracy). */
+  cases?: fc.Arbitrary<PropertyCase>;
+  /** Options for the default arbitrary, when `cases` is not given. */
+  arbitrary?: FaultCaseOptions & QuietCaseOptions;
+  /** Path of a module exporting the subject, for the replay command (`--subject <module>`). */
+  subjectModule?: string;
+}
+
+/** One case broke the property: what was seen, on which case, and how to replay it. */
+export class PropertyViolation extends Error {
+  constructor(
+    readonly property: PropertyName,
+    readonly subject: string,
+    readonly testCase: PropertyCase,
+    readonly violations: string[],
+  ) {
+    super(
+      `flatline property ${property} violated by subject "${subject}":\n${violations.map((v) => `  - ${v}`).join('\n')}\n  case: ${describeCase(testCase)}`,
+    );
+    this.name = 'PropertyViolation';
+  }
+}
+
+/** What checkProperty and tests need besides the fast-check property itself. */
+export interface PropertyInfo {
+  readonly name: PropertyName;
+  readonly summary: string;
+  readonly subject: Subject<never>;
+  readonly subjectModule: string | undefined;
+  readonly arbitrary: fc.Arbitrary<PropertyCase>;
+  /** Runs one case and judges it; a violation is returned, not thrown. */
+  judge(c: PropertyCase): Promise<Verdict>;
+  /** Runs one case and throws a PropertyViolation if it breaks the property. */
+  check(c: PropertyCase): Promise<Verdict>;
+  /** The case as a scenario (name, description and seed filled in), for files and replays. */
+  scenario(c: PropertyCase): Scenario;
+  /** Words added to the replay command (`--subject <module>`). */
+  readonly replayExtra: string | undefined;
+  /** Cases run and facts checked since the property was made (or reset). */
+  readonly tally: { cases: number; checked: number };
+}
+
+export type FlatlineProperty = fc.IAsyncPropertyWithHooks<[PropertyCase]> & { readonly flatline: PropertyInfo };
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'subject';
+}
+
+function makeProperty(name: PropertyName, subject: Subject<never>, options: PropertyOptions): FlatlineProperty {
+  if (!subject || typeof subject.startClient !== 'function' || typeof subject.startServer !== 'function') {
+    throw new TypeError(
+      `properties.${name}(subject): expected a Subject with startServer and startClient, got ${subject === null ? 'null' : typeof subject}`,
+    );
+  }
+  const arbitrary =
+    options.cases ?? (name === 'accuracy' ? quietCase(options.arbitrary) : faultCase(options.arbitrary));
+  const scenarioName = `${name}-${safeName(subject.name)}`;
+  const replayExtra = options.subjectModule ? `--subject ${options.subjectModule}` : undefined;
+  const runOptions = (checkpoints?: number[]) => ({
+    name: scenarioName,
+    description: `flatline property ${name}: ${SUMMARY[name]}`,
+    ...(checkpoints ? { checkpoints } : {}),
+    ...(replayExtra ? { replayExtra } : {}),
+  });
+  const tally = { cases: 0, checked: 0 };
+
+  async function judge(c: PropertyCase): Promise<Verdict> {
+    let v: Verdict;
+    if (name === 'determinism') {
+      const a = await runCase(subject, c, runOptions());
+      const b = await runCase(subject, c, runOptions());
+      v = verdicts.determinism(a, b);
+    } else {
+      const checkpoints = name === 'convergence' ? verdicts.convergenceCheckpoints(c) : undefined;
+      const run = await runCase(subject, c, runOptions(checkpoints));
+      v = verdicts[name](run);
+    }
+    tally.cases++;
+    tally.checked += v.checked;
+    return v;
+  }
+
+  async function check(c: PropertyCase): Promise<Verdict> {
+    const v = await judge(c);
+    if (v.violations.length) throw new PropertyViolation(name, subject.name, c, v.violations);
+    return v;
+  }
+
+  const info: PropertyInfo = {
+    name,
+    summary: SUMMARY[name],
+    subject,
+    subjectModule: options.subjectModule,
+    arbitrary,
+    judge,
+    check,
+    scenario: (c) =>
+      caseScenario(c, { name: scenarioName, description: `flatline property ${name}: ${SUMMARY[name]}` }),
+    replayExtra,
+    tally,
+  };
+  const property = fc.asyncProperty(arbitrary, async (c) => {
+    await check(c);
+  });
+  return Object.assign(property, { flatline: info });
+}
+
+type Factory = (subject: Subject<never>, options?: PropertyOptions) => FlatlineProperty;
+
+/** `properties.completeness(subject, options?)` and the five others, each an fc.IAsyncProperty. */
+export const properties: Record<PropertyName, Factory> = Object.fromEntries(
+  PROPERTY_NAMES.map((n) => [n, (subject: Subject<never>, options: PropertyOptions = {}) => makeProperty(n, subject, options)]),
+) as Record<PropertyName, Factory>;

@@ -1,0 +1,281 @@
+/**
+ * The six properties as checks on finished runs. Each returns how many facts it checked (so a test
+ * can tell a vacuous pass from a real one) and every violation it found, worded with the bound and
+ * the measurement side by side.
+ */
+import { within } from '../observe/bounds.ts';
+import type { Side } from '../result.ts';
+import type { FaultEntry } from '../scenario/schema.ts';
+import { describeFault, type PropertyCase } from './case.ts';
+import { convergenceBound, expectedDetections, hammeringBound } from './expected.ts';
+import { type CaseRun, CLIENT_HOST, dials, SERVER_HOST, type Session, sessions } from './run.ts';
+
+export interface Verdict {
+  /** Facts checked (a detection, a reconnect, an outage, a host…); 0 means the case said nothing. */
+  checked: number;
+  violations: string[];
+}
+
+const ok = (): Verdict => ({ checked: 0, violations: [] });
+
+/** A session still open at `t` (teardown ends everything at the run's end, which counts as open). */
+function liveAt(s: Session, t: number): boolean {
+  return s.connected !== undefined && s.connected <= t && (s.ended === undefined || s.ended >= t);
+}
+
+function prevHeal(c: PropertyCase, i: number): number {
+  const prev = c.faults[i - 1];
+  return prev ? (prev.until ?? c.duration) : 0;
+}
+
+function faultEnd(c: PropertyCase, entry: FaultEntry): number {
+  return entry.until ?? c.duration;
+}
+
+/**
+ * The session of `side` that met the fault in a steady state: established after the previous fault
+ * healed (so no leftover misses or retransmissions), before f − margin, and still open at f.
+ * Undefined when there is not exactly one such session: the bound would not apply.
+ */
+function steadySession(run: CaseRun, side: Side, i: number, margin: number): Session | undefined {
+  const c = run.case;
+  const entry = c.faults[i]!;
+  const since = prevHeal(c, i);
+  const found = sessions(run, side).filter(
+    (s) =>
+      s.connected !== undefined &&
+      s.connected >= since &&
+      s.connected < entry.at - margin &&
+      (s.ended === undefined || s.ended >= entry.at),
+  );
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** The jitter-widened ρ margin a client session needs before f for its pinger phase to be settled. */
+function clientMargin(c: PropertyCase): number {
+  return c.link.up.latency + c.link.down.latency + c.link.up.jitter + c.link.down.jitter;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. completeness
+
+/** Every fault that lasts long enough is detected by the side(s) that should, within the bound. */
+export function completeness(run: CaseRun): Verdict {
+  const v = ok();
+  const c = run.case;
+  c.faults.forEach((entry, i) => {
+    const expected = expectedDetections(c, entry);
+    const length = faultEnd(c, entry) - entry.at;
+    const steady = {
+      client: steadySession(run, 'client', i, clientMargin(c)),
+      server: steadySession(run, 'server', i, 0),
+    };
+    for (const e of expected) {
+      // A bound that leans on the other side's detection needs that side steady too.
+      if (!steady[e.side] || (e.follows && !steady[e.follows])) continue;
+      if (length <= e.bound.max) continue; // not long enough to demand a detection during it
+      const s = steady[e.side]!;
+      v.checked++;
+      const delta = s.ended === undefined || s.ended >= c.duration ? undefined : s.ended - entry.at;
+      if (delta === undefined || !within(e.bound, delta)) {
+        const seen =
+          delta === undefined ? 'never detected it' : `ended its connection ${s.conn} after Δ = ${delta} ms`;
+        v.violations.push(
+          `completeness: ${describeFault(entry)} lasted ${length} ms; the ${e.side} ${seen}, outside [${e.bound.min}, ${e.bound.max}] — ${e.bound.why}`,
+        );
+      }
+    }
+  });
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. accuracy
+
+/** No fault, latency and jitter under the tolerance: no connection ever ends, one dial only. */
+export function accuracy(run: CaseRun): Verdict {
+  const v = ok();
+  const c = run.case;
+  if (c.faults.length) {
+    v.violations.push('accuracy: this case has faults; accuracy is checked on fault-free cases only');
+    return v;
+  }
+  for (const side of ['client', 'server'] as const) {
+    v.checked++;
+    for (const s of sessions(run, side)) {
+      if (s.ended !== undefined && s.ended < c.duration) {
+        const death = run.events.find((e) => e.side === side && e.type === 'death' && e.t === s.ended);
+        v.violations.push(
+          `accuracy: the ${side} ended ${s.conn} at ${s.ended} ms with no fault${death ? ` (reason ${death.reason})` : ''}: a false detection`,
+        );
+      }
+    }
+  }
+  const n = dials(run, -1, c.duration);
+  if (n !== 1) v.violations.push(`accuracy: the client dialed ${n} times in a run without faults (expected 1)`);
+  for (const f of run.result.falseDetections) {
+    const line = `accuracy: false detection by the ${f.side} on ${f.conn} at ${f.at} ms (${f.reason})`;
+    if (!v.violations.some((x) => x.includes(f.conn))) v.violations.push(line);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. convergence
+
+/** Where convergence after fault i is judged: the next onset, or the end of the run. */
+function checkpointAfter(c: PropertyCase, i: number): number {
+  return c.faults[i + 1]?.at ?? c.duration;
+}
+
+/** Instants the runner must count sockets at for convergence: every onset and the end. */
+export function convergenceCheckpoints(c: PropertyCase): number[] {
+  return [...c.faults.map((f) => f.at), c.duration];
+}
+
+/**
+ * After each heal: the client reconnects within the BOUNDS.md convergence bound, is HEALTHY again
+ * (its last reported state, and a reply received on the new connection a full ping period after it
+ * opened), and there is exactly one live session per client — one open socket on the client and
+ * one on the server — at the next onset or the end of the run.
+ */
+export function convergence(run: CaseRun): Verdict {
+  const v = ok();
+  const c = run.case;
+  const conv = convergenceBound(c);
+  const { interval: I, pongTimeout: T, readDeadline: R } = c.config;
+  const jitter = c.link.up.jitter + c.link.down.jitter;
+  const r = c.link.up.latency + c.link.down.latency;
+  const clients = sessions(run, 'client');
+  c.faults.forEach((entry, i) => {
+    if (entry.until === undefined) return;
+    const h = entry.until;
+    const cp = checkpointAfter(c, i);
+    const crashClient = entry.fault.type === 'crash' && entry.fault.host === 'client';
+    // The client session the fault met; its end (if any, and not at teardown) is the detection.
+    const met = crashClient ? undefined : clients.find((s) => liveAt(s, entry.at) && s.opened < entry.at);
+    const detected = met?.ended !== undefined && met.ended < cp ? met.ended : undefined;
+    const survived = met !== undefined && detected === undefined;
+    const from = Math.max(h, detected ?? h);
+    // Time to reconnect, then one ping period and its pong to prove it healthy.
+    const settle = conv.max + I + T + r + jitter + 1;
+    if (cp - from < settle) return;
+    v.checked++;
+    const label = `convergence after ${describeFault(entry)} (judged at ${cp} ms)`;
+    const live = clients.filter((s) => liveAt(s, cp));
+    if (live.length !== 1) {
+      v.violations.push(`${label}: the client holds ${live.length} live connections (expected exactly 1)`);
+      return;
+    }
+    const session = live[0]!;
+    if (!survived) {
+      const delta = session.connected! - from;
+      if (!within(conv, delta)) {
+        v.violations.push(
+          `${label}: the client's live connection ${session.conn} connected Δ = ${delta} ms after ${detected !== undefined && detected > h ? `its detection at ${detected}` : `the heal at ${h}`}, outside [${conv.min}, ${conv.max}] — ${conv.why}`,
+        );
+      }
+    }
+    const clientSockets = run.snapshots.get(cp)?.sockets[CLIENT_HOST];
+    if (clientSockets !== undefined && clientSockets !== 1) {
+      v.violations.push(`${label}: ${clientSockets} sockets open on the client host (expected 1)`);
+    }
+    // A stale server session ends by its read deadline, or when a retransmission after the heal
+    // draws an RST; retransmission backoff can take as long again as the outage lasted.
+    const serverSettle = h + (h - entry.at) + R + 2 * (r + jitter) + 2000;
+    const serverSockets = run.snapshots.get(cp)?.sockets[SERVER_HOST];
+    if (cp >= serverSettle && serverSockets !== undefined && serverSockets !== 1) {
+      v.violations.push(
+        `${label}: ${serverSockets} sessions open on the server for 1 client (expected exactly 1)`,
+      );
+    }
+    const replies = run.recorder.events.filter(
+      (e) => e.conn === session.conn && e.kind === 'data-in' && e.t >= session.connected! + I && e.t <= cp,
+    );
+    if (replies.length === 0) {
+      v.violations.push(
+        `${label}: nothing received on ${session.conn} between ${session.connected! + I} and ${cp} ms: not healthy`,
+      );
+    }
+    const states = run.events.filter((e) => e.side === 'client' && e.type === 'state' && e.t <= cp);
+    const last = states.at(-1);
+    if (last && last.state !== 'HEALTHY') {
+      v.violations.push(`${label}: the client's state is ${last.state} (since ${last.t} ms), not HEALTHY`);
+    }
+  });
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. no hammering
+
+/**
+ * During each outage the client detected, its reconnect attempts (dials from its detection to the
+ * heal) stay within BOUNDS.md's no-hammering bound.
+ */
+export function noHammering(run: CaseRun): Verdict {
+  const v = ok();
+  const c = run.case;
+  c.faults.forEach((entry, i) => {
+    if (entry.fault.type === 'crash' && entry.fault.host === 'client') return;
+    const h = faultEnd(c, entry);
+    const met = steadySession(run, 'client', i, 0);
+    if (met?.ended === undefined || met.ended >= h) return;
+    const outage = h - met.ended;
+    const bound = hammeringBound(c, outage);
+    const n = dials(run, met.ended, h);
+    v.checked++;
+    if (n > bound.max) {
+      v.violations.push(
+        `no hammering: ${describeFault(entry)}: ${n} reconnect attempts in the ${outage} ms between the client's detection at ${met.ended} and ${entry.until === undefined ? 'the end' : 'the heal'}, more than ${bound.max} — ${bound.why}`,
+      );
+    }
+  });
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. hygiene
+
+/** Once the subject's close() promises resolved: no timer and no socket left on any host. */
+export function hygiene(run: CaseRun): Verdict {
+  const v = ok();
+  for (const l of run.leftovers) {
+    v.checked++;
+    if (l.timers || l.sockets) {
+      v.violations.push(
+        `hygiene: after stop the ${l.host} host still has ${l.timers} timer(s) and ${l.sockets} open socket(s)`,
+      );
+    }
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. determinism
+
+/** A compact, order-preserving list of what was observed, for comparing two runs. */
+export function observedLog(run: CaseRun): string[] {
+  return run.recorder.events.map(
+    (e) => `${e.t} ${e.side} ${e.conn} ${e.kind}${e.bytes === undefined ? '' : ` ${e.bytes}`}${e.code ? ` ${e.code}` : ''}`,
+  );
+}
+
+/** The same seed and case give the same trace hash and the same observations. */
+export function determinism(a: CaseRun, b: CaseRun): Verdict {
+  const v: Verdict = { checked: 1, violations: [] };
+  const la = observedLog(a);
+  const lb = observedLog(b);
+  const i = la.findIndex((x, k) => x !== lb[k]);
+  const at = i === -1 && la.length !== lb.length ? Math.min(la.length, lb.length) : i;
+  if (a.result.traceHash !== b.result.traceHash || at !== -1) {
+    const diff =
+      at === -1
+        ? 'the observed events agree but the simulator traces differ'
+        : `first difference at observed event #${at}: "${la[at] ?? '(none)'}" vs "${lb[at] ?? '(none)'}"`;
+    v.violations.push(
+      `determinism: seed ${a.case.seed} gave trace hashes ${a.result.traceHash.slice(0, 12)}… and ${b.result.traceHash.slice(0, 12)}…; ${diff}`,
+    );
+  }
+  return v;
+}
