@@ -11,7 +11,9 @@ import { HeartbeatServer } from './server.ts';
 const host = process.env.HOST ?? '0.0.0.0';
 const port = Number(process.env.PORT ?? 7000);
 if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
-  process.stderr.write(`serve: PORT must be an integer in [0, 65535], got ${JSON.stringify(process.env.PORT)}\n`);
+  process.stderr.write(
+    `serve: PORT must be an integer in [0, 65535], got ${JSON.stringify(process.env.PORT)}\n`,
+  );
   process.exit(2);
 }
 

@@ -63,7 +63,13 @@ export interface Metrics {
 }
 
 /** Death reasons (F15) that are this side's own decision, as opposed to hearing the peer or the path. */
-const OWN_DECISIONS = new Set(['heartbeat-timeout', 'read-deadline', 'write-deadline', 'keepalive', 'protocol-error']);
+const OWN_DECISIONS = new Set([
+  'heartbeat-timeout',
+  'read-deadline',
+  'write-deadline',
+  'keepalive',
+  'protocol-error',
+]);
 
 interface End {
   side: Side;
@@ -132,12 +138,17 @@ class Observed {
    * jitter of each other may be swapped (this only moves a lane, never a measurement).
    */
   private pairInOrder(): void {
-    const clients = this.established.filter((c) => c.side === 'client').sort((a, b) => a.connected! - b.connected!);
+    const clients = this.established
+      .filter((c) => c.side === 'client')
+      .sort((a, b) => a.connected! - b.connected!);
     const taken = new Set<string>();
-    const servers = this.established.filter((c) => c.side === 'server').sort((a, b) => a.connected! - b.connected!);
+    const servers = this.established
+      .filter((c) => c.side === 'server')
+      .sort((a, b) => a.connected! - b.connected!);
     for (const s of servers) {
       const c = clients.find(
-        (c) => !taken.has(c.conn) && c.connected! <= s.connected! && (this.endOf(c) ?? Infinity) >= s.connected!,
+        (c) =>
+          !taken.has(c.conn) && c.connected! <= s.connected! && (this.endOf(c) ?? Infinity) >= s.connected!,
       );
       if (!c) continue;
       taken.add(c.conn);
@@ -232,11 +243,17 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const all = ends(o);
   const dead = input.faults.filter((f) => faultClass(f) === 'dead');
   const config = input.bounds?.config;
-  const r = input.bounds ? input.bounds.topology.link.up.latency + input.bounds.topology.link.down.latency : 0;
+  const r = input.bounds
+    ? input.bounds.topology.link.up.latency + input.bounds.topology.link.down.latency
+    : 0;
   // How long after the later of heal and bound a fault's effect can still surface: the slowest
   // mechanism of the reference subject, plus a round trip.
   const grace = config
-    ? Math.max(config.interval * config.missThreshold + config.pongTimeout, config.readDeadline, config.writeDeadline) +
+    ? Math.max(
+        config.interval * config.missThreshold + config.pongTimeout,
+        config.readDeadline,
+        config.writeDeadline,
+      ) +
       2 * r
     : 0;
   const boundOf = (f: FaultEntry, side: Side): Bound | undefined =>
@@ -297,7 +314,12 @@ export function computeMetrics(input: MetricsInput): Metrics {
  * the grace period or to the end of the run. Counted from the heal, or from the detection when the
  * client reconnected before the heal or detected after it.
  */
-function findReconnects(o: Observed, input: MetricsInput, detections: Detection[], grace: number): Reconnect[] {
+function findReconnects(
+  o: Observed,
+  input: MetricsInput,
+  detections: Detection[],
+  grace: number,
+): Reconnect[] {
   const out: Reconnect[] = [];
   const bound = input.bounds ? reconnectBound({ ...input.bounds, remaining: input.end }) : undefined;
   const seen = new Set<string>();
@@ -324,7 +346,9 @@ function findReconnects(o: Observed, input: MetricsInput, detections: Detection[
     const heal = fault.until;
     const afterHeal = heal !== undefined && heal >= d.at && at >= heal;
     const from = afterHeal ? heal : d.at;
-    const attempts = o.events.filter((e) => e.host === host && e.kind === 'dial' && e.t > d.at && e.t <= at).length;
+    const attempts = o.events.filter(
+      (e) => e.host === host && e.kind === 'dial' && e.t > d.at && e.t <= at,
+    ).length;
     const b = bound ?? { min: 0, max: Number.POSITIVE_INFINITY, why: 'no bound for this subject' };
     const delta = at - from;
     out.push({
@@ -410,12 +434,19 @@ function laneEvent(e: ObservedEvent): LaneEvent | undefined {
   if (e.kind === 'error' && e.code) ev.label = e.code;
   if (e.kind === 'subject') {
     ev.label =
-      e.event?.type === 'miss' ? `miss #${String(e.event.seq ?? '?')}` : String(e.event?.state ?? e.event?.type);
+      e.event?.type === 'miss'
+        ? `miss #${String(e.event.seq ?? '?')}`
+        : String(e.event?.state ?? e.event?.type);
   }
   return ev;
 }
 
-function lanes(o: Observed, detections: Detection[], mistakes: FalseDetection[], reconnects: Reconnect[]): ConnectionLane[] {
+function lanes(
+  o: Observed,
+  detections: Detection[],
+  mistakes: FalseDetection[],
+  reconnects: Reconnect[],
+): ConnectionLane[] {
   const out = new Map<string, ConnectionLane>();
   const laneOf = (c: ObservedConnection): ConnectionLane => {
     const id = o.lane(c);
@@ -445,8 +476,15 @@ function lanes(o: Observed, detections: Detection[], mistakes: FalseDetection[],
     out.get(d.conn)?.events.push({ t: d.at, kind: 'detect', side: d.side, label: d.reason });
   }
   for (const r of reconnects) {
-    const lane = [...out.values()].find((l) => l.client === r.client && l.opened <= r.at && (l.closed ?? Infinity) >= r.at);
-    lane?.events.push({ t: r.at, kind: 'reconnect', side: 'client', label: `${r.delta} ms after ${r.after}` });
+    const lane = [...out.values()].find(
+      (l) => l.client === r.client && l.opened <= r.at && (l.closed ?? Infinity) >= r.at,
+    );
+    lane?.events.push({
+      t: r.at,
+      kind: 'reconnect',
+      side: 'client',
+      label: `${r.delta} ms after ${r.after}`,
+    });
   }
   for (const lane of out.values()) lane.events.sort((a, b) => a.t - b.t);
   return [...out.values()].sort((a, b) => a.opened - b.opened || a.conn.localeCompare(b.conn));

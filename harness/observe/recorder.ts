@@ -171,7 +171,11 @@ export class Recorder {
       const recorder = this;
       // The socket is watched before any listener of the subject sees it, and the subject's reaction
       // to the accept runs with that socket as the one being dispatched.
-      server.emit = function observedServerEmit(event: string | symbol, ...rest: unknown[]): boolean {
+      server.emit = function observedServerEmit(
+        this: unknown,
+        event: string | symbol,
+        ...rest: unknown[]
+      ): boolean {
         if (event !== 'connection') return (emit as (...a: unknown[]) => boolean).call(this, event, ...rest);
         const socket = rest[0] as Socket;
         const conn = recorder.watch(socket, side, host, 'accept');

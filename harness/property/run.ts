@@ -12,12 +12,12 @@ import type { ScenarioResult, Side } from '../result.ts';
 import { runScenario } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { createSimBackend } from '../sim/backend.ts';
+import type { Simulation } from '../sim/simulation.ts';
 import { caseScenario, type PropertyCase } from './case.ts';
 
 /** The hosts the runner uses for one client in the direct topology. */
 export const CLIENT_HOST = 'client';
 export const SERVER_HOST = 'server';
-const HOSTS = [CLIENT_HOST, SERVER_HOST] as const;
 
 export interface TimedEvent extends SubjectEvent {
   /** Virtual time the harness received it. */
@@ -31,9 +31,11 @@ export interface Snapshot {
   sockets: Record<string, number>;
 }
 
-/** What a host still holds once the subject's close() promises have resolved. */
+/** What a host still holds once the subject's close() promise has resolved. */
 export interface Leftover {
   host: string;
+  /** Virtual time close() resolved. */
+  t: number;
   timers: number;
   sockets: number;
 }
@@ -66,8 +68,10 @@ function observeSubject(
   subject: Subject<never>,
   recorder: Recorder,
   events: TimedEvent[],
-  now: () => number,
+  sim: Simulation,
+  leftovers: Leftover[],
 ): Subject<unknown> {
+  const now = () => sim.now();
   const inner = subject as unknown as Subject<unknown>;
   const hostOf = (runtime: Runtime, fallback: string) => (runtime as { host?: string }).host ?? fallback;
   const relay = <H extends SubjectHandle>(handle: H, host: string): H => {
@@ -79,7 +83,17 @@ function observeSubject(
       for (const l of listeners) l(e);
     });
     const wrapped = Object.create(handle) as H;
-    wrapped.close = () => handle.close();
+    // "After stop" is the instant close() resolves: count what the host still holds right then,
+    // before the runner lets the clock run on (a leaked one-shot timer would fire and vanish).
+    wrapped.close = async () => {
+      await handle.close();
+      leftovers.push({
+        host,
+        t: sim.now(),
+        timers: sim.host(host).process.timers.size,
+        sockets: sim.openSockets(host),
+      });
+    };
     if (handle.onEvent) {
       wrapped.onEvent = (listener) => {
         listeners.push(listener);
@@ -126,21 +140,15 @@ export async function runCase(
       snapshots.set(t, { t, sockets });
     }, t);
   }
+  const leftovers: Leftover[] = [];
   try {
     const result = await runScenario(scenario, {
       backend: 'sim',
       seed: c.seed,
-      subject: observeSubject(subject, recorder, events, () => sim.now()) as Subject<never>,
+      subject: observeSubject(subject, recorder, events, sim, leftovers) as Subject<never>,
       backendInstance: backend,
       ...(options.replayExtra ? { replayExtra: options.replayExtra } : {}),
     });
-    // What close() left behind: pending ticks may still close a socket at this instant.
-    await sim.settle();
-    const leftovers = HOSTS.filter((h) => sim.hostNames().includes(h)).map((host) => ({
-      host,
-      timers: sim.host(host).process.timers.size,
-      sockets: sim.openSockets(host),
-    }));
     return { case: c, scenario, result, recorder, events, snapshots, leftovers };
   } finally {
     await backend.close();
@@ -169,7 +177,7 @@ export interface Session {
 export function sessions(run: CaseRun, side: Side): Session[] {
   const connectAt = new Map<string, number>();
   for (const e of run.recorder.events) {
-    if (e.kind === 'connect' && !connectAt.has(e.conn)) connectAt.set(e.conn, e.t);
+    if (e.kind === 'connect' && e.conn !== undefined && !connectAt.has(e.conn)) connectAt.set(e.conn, e.t);
   }
   const crashes = run.case.faults
     .filter((f) => f.fault.type === 'crash' && f.fault.host === side)

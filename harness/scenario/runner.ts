@@ -3,14 +3,27 @@
  * topology, plays the fault timeline on the backend's clock, tears everything down and turns what the
  * Recorder saw into a ScenarioResult. The runner owns the schedule (turmoil's rule: the harness, not
  * the subject, drives time).
+ *
+ * On the simulator every fault change is a timer created before the subjects start, so by the
+ * creation-order rule a fault at f acts before everything else due at f (BOUNDS.md C1: deliveries
+ * arriving at or after f are lost). Times in the result count from the start of the run, like the
+ * scenario's own `at`s.
+ *
+ * Teardown closes the clients, the server and the proxy — every step runs even when one fails, and a
+ * failure becomes a failed "clean teardown" verdict. On the simulator the clock keeps running while
+ * things close (a paused process only closes at resume), then until every timer has fired (kernel
+ * retransmissions, FIN timeouts), so nothing is left pending: a timer that never stops is a subject
+ * leaking one, and is reported.
  */
 import { createHash } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Runtime } from '../../impl/runtime.ts';
 import type { Address, Backend, FaultProxy, ServerHandle, Subject, SubjectHandle } from '../backend.ts';
 import { computeMetrics, faultWindows } from '../observe/metrics.ts';
 import { Recorder } from '../observe/recorder.ts';
-import type { ExpectationVerdict, ScenarioResult } from '../result.ts';
+import type { ExpectationVerdict, ScenarioResult, Side } from '../result.ts';
 import type { SimBackend } from '../sim/backend.ts';
+import type { Simulation } from '../sim/simulation.ts';
 import { referenceSubject } from '../subjects/reference.ts';
 import { evaluate } from './expectations.ts';
 import { type FaultEntry, isSimFault, referenceConfigOf, type Scenario, toxicInputs } from './schema.ts';
@@ -23,19 +36,27 @@ export interface RunOptions {
   seed?: number;
   /** toxiproxy only: real ms per scenario ms (default 0.01). */
   timeScale?: number;
-  /** The implementation under test; default the reference subject. */
+  /** The implementation under test; default the built-in subject the scenario names. */
   subject?: Subject<never>;
   /** The file the scenario came from, for the replay command. */
   file?: string;
   /** Keep every simulator trace event (default false: the hash is kept either way). */
   retainTrace?: boolean;
-  /** A ready backend to use instead of creating one (the caller then owns its close()). */
+  /**
+   * A ready backend to use instead of creating one. The caller owns its close(); the runner still
+   * removes its proxy and, on a simulator, drains it (so the caller can check nothing was left).
+   */
   backendInstance?: Backend;
   /** Extra words for the replay command (e.g. --subject ./mine.ts). */
   replayExtra?: string;
+  /**
+   * Longest the simulator may run after the scenario to let connections finish closing (virtual ms,
+   * default 1 000 000: more than Linux's 924.6 s retransmission give-up).
+   */
+  drainLimit?: number;
 }
 
-/** Raised for a scenario the chosen backend cannot run (e.g. a sim-only fault on toxiproxy). */
+/** Raised for a scenario the runner cannot run as asked (wrong backend, unknown subject, unsupported fault). */
 export class RunError extends Error {
   constructor(
     readonly scenario: string,
@@ -46,10 +67,19 @@ export class RunError extends Error {
   }
 }
 
+/** Subjects a scenario can name without --subject. */
+export const BUILT_IN_SUBJECTS: Readonly<Record<string, Subject<never>>> = {
+  reference: referenceSubject as Subject<never>,
+};
+
 const SERVER_HOST = 'server';
 const PROXY_HOST = 'toxiproxy';
 const SIM_SERVER_PORT = 7000;
 const SIM_PROXY_PORT = 27000;
+/** How long (virtual ms) closing one subject may take before it is reported as stuck. */
+const CLOSE_LIMIT = 600_000;
+/** How long (real ms) closing may take on the real backend. */
+const REAL_CLOSE_LIMIT = 30_000;
 
 function clientHost(i: number, n: number): string {
   return n === 1 ? 'client' : `client-${i + 1}`;
@@ -60,46 +90,128 @@ function parseHostPort(s: string): Address {
   return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
 }
 
-async function makeBackend(s: Scenario, o: RunOptions, seed: number): Promise<Backend> {
+/** Everything that makes a scenario unrunnable as asked, found before anything starts. */
+function preflight(s: Scenario, o: RunOptions): Subject<unknown> {
+  const subject = (o.subject ?? BUILT_IN_SUBJECTS[s.subject]) as Subject<unknown> | undefined;
+  if (!subject) {
+    const known = Object.keys(BUILT_IN_SUBJECTS).join(', ');
+    throw new RunError(
+      s.name,
+      `subject "${s.subject}" is not built in (built in: ${known}); pass your implementation with --subject <module>`,
+    );
+  }
+  const backend = o.backendInstance?.kind ?? o.backend;
+  for (const entry of s.faults) {
+    const f = entry.fault;
+    if (backend !== 'sim' && isSimFault(f)) {
+      throw new RunError(
+        s.name,
+        `fault "${entry.id}" (${f.type}) exists only on the sim backend (Toxiproxy cannot make it); run it with --backend sim`,
+      );
+    }
+    if (f.type === 'loss') {
+      throw new RunError(
+        s.name,
+        `fault "${entry.id}" (loss) is not supported: the simulator has no packet-loss model yet (harness/sim/faults.ts offers partition, crash, pause, clock skew and nat); a partition with mode drop is the closest it can do`,
+      );
+    }
+    if (f.type === 'crash' && f.convention === 'C2') {
+      throw new RunError(
+        s.name,
+        `fault "${entry.id}" (crash) with convention C2 is not supported: a crashed host loses what arrives from the onset on (C1) — packets it sent before still arrive; remove "convention: C2"`,
+      );
+    }
+  }
+  return subject;
+}
+
+async function makeBackend(o: RunOptions, seed: number): Promise<Backend> {
   if (o.backendInstance) return o.backendInstance;
   if (o.backend === 'sim') {
     const { createSimBackend } = await import('../sim/backend.ts');
     return createSimBackend({ seed, retainTrace: o.retainTrace ?? false });
   }
-  const sim = s.faults.find((f) => isSimFault(f.fault));
-  if (sim) {
-    throw new RunError(
-      s.name,
-      `fault "${sim.id}" (${sim.fault.type}) exists only on the sim backend; run with --backend sim`,
-    );
-  }
   const { createToxiproxyBackend } = await import('../toxiproxy/backend.ts');
   return createToxiproxyBackend({ timeScale: o.timeScale ?? 0.01 });
 }
 
-/** The simulator behind a sim backend, for faults Toxiproxy cannot make. */
-function simOf(backend: Backend, s: Scenario, entry: FaultEntry) {
-  const sim = (backend as Partial<SimBackend>).sim;
-  if (!sim) throw new RunError(s.name, `fault "${entry.id}" (${entry.fault.type}) needs the sim backend`);
-  return sim;
-}
-
-interface Running {
-  backend: Backend;
-  proxy: FaultProxy | undefined;
-  server: ServerHandle | undefined;
-  clients: (SubjectHandle | undefined)[];
-  startServer(): Promise<void>;
-  startClient(i: number): Promise<void>;
+function simOf(backend: Backend): Simulation | undefined {
+  return (backend as Partial<SimBackend>).sim;
 }
 
 type Heal = () => Promise<void>;
 
-async function applyFault(s: Scenario, r: Running, entry: FaultEntry, clientHosts: string[]): Promise<Heal> {
+/** The subjects of one run and how to (re)start them. */
+class Cast {
+  proxy: FaultProxy | undefined;
+  server: ServerHandle | undefined;
+  readonly clients: (SubjectHandle | undefined)[] = [];
+  target: Address | undefined;
+  /** Hosts whose process is dead (crashed, not restarted): their handles are gone with them. */
+  readonly dead = new Set<string>();
+  private readonly live = new Map<string, { live: boolean }>();
+
+  constructor(
+    readonly s: Scenario,
+    readonly backend: Backend,
+    readonly recorder: Recorder,
+    readonly subject: Subject<unknown>,
+    readonly clientHosts: string[],
+  ) {}
+
+  get isSim(): boolean {
+    return this.backend.kind === 'sim';
+  }
+
+  private runtime(side: Side, host: string): Runtime {
+    return this.recorder.observe(this.backend.runtime(host), side, host);
+  }
+
+  /** Relays a handle's events until its process dies. */
+  private listen(handle: SubjectHandle, side: Side, host: string): void {
+    const flag = { live: true };
+    this.live.set(host, flag);
+    handle.onEvent?.((e) => {
+      if (flag.live) this.recorder.subjectEvent(side, host, e);
+    });
+  }
+
+  async startServer(): Promise<void> {
+    const where = this.isSim
+      ? { host: SERVER_HOST, port: SIM_SERVER_PORT }
+      : { host: '127.0.0.1', port: this.server?.address.port ?? 0 };
+    this.server = await this.subject.startServer(this.runtime('server', SERVER_HOST), where, this.s.config);
+    this.dead.delete(SERVER_HOST);
+    this.listen(this.server, 'server', SERVER_HOST);
+  }
+
+  async startClient(i: number): Promise<void> {
+    const host = this.clientHosts[i]!;
+    const handle = await this.subject.startClient(this.runtime('client', host), this.target!, this.s.config);
+    this.clients[i] = handle;
+    this.dead.delete(host);
+    this.listen(handle, 'client', host);
+  }
+
+  /** The process on `host` died: nothing it does is observed any more, and its handle is gone. */
+  processDied(host: string): Socket[] {
+    const flag = this.live.get(host);
+    if (flag) flag.live = false;
+    this.dead.add(host);
+    return this.recorder.processDied(host);
+  }
+}
+
+function directionOf(d: 'both' | 'client->server' | 'server->client'): 'both' | 'a->b' | 'b->a' {
+  return d === 'both' ? 'both' : d === 'client->server' ? 'a->b' : 'b->a';
+}
+
+async function applyFault(cast: Cast, entry: FaultEntry): Promise<Heal> {
+  const { s, backend, clientHosts } = cast;
   const f = entry.fault;
   if (!isSimFault(f)) {
-    if (!r.proxy) throw new RunError(s.name, `fault "${entry.id}" (${f.type}) needs the proxy topology`);
-    const proxy = r.proxy;
+    const proxy = cast.proxy;
+    if (!proxy) throw new RunError(s.name, `fault "${entry.id}" (${f.type}) needs the proxy topology`);
     if (f.type === 'proxy-down') {
       await proxy.setEnabled(false);
       return () => proxy.setEnabled(true);
@@ -110,55 +222,64 @@ async function applyFault(s: Scenario, r: Running, entry: FaultEntry, clientHost
       for (const t of inputs) await proxy.removeToxic(t.name);
     };
   }
-  const sim = simOf(r.backend, s, entry);
+  const sim = simOf(backend);
+  if (!sim) throw new RunError(s.name, `fault "${entry.id}" (${f.type}) needs the sim backend`);
+  const hostsOf = (h: Side) => (h === 'server' ? [SERVER_HOST] : clientHosts);
   const pairs = clientHosts.map((c) => [c, SERVER_HOST] as const);
   switch (f.type) {
     case 'partition': {
-      const direction = f.direction === 'both' ? 'both' : f.direction === 'client->server' ? 'a->b' : 'b->a';
       const handles = pairs.map(([a, b]) =>
-        sim.faults.partition(a, b, { direction, mode: f.mode, convention: f.convention }),
+        sim.faults.partition(a, b, {
+          direction: directionOf(f.direction),
+          mode: f.mode,
+          convention: f.convention,
+        }),
       );
-      return async () => handles.forEach((h) => h.heal());
+      return async () => {
+        for (const h of handles) h.heal();
+      };
     }
     case 'crash': {
-      const hosts = f.host === 'server' ? [SERVER_HOST] : clientHosts;
-      for (const h of hosts) sim.faults.crash(h);
+      const hosts = hostsOf(f.host);
+      for (const h of hosts) {
+        const open = cast.processDied(h);
+        // A process that dies on a live OS has its sockets closed by the kernel: FIN, or RST.
+        if (f.close === 'fin') for (const socket of open) socket.destroy();
+        if (f.close === 'rst') for (const socket of open) socket.resetAndDestroy();
+        sim.faults.crash(h);
+        // The OS stays up: its empty kernel refuses new connections and resets stray packets.
+        if (f.close !== 'none') sim.faults.restart(h);
+      }
       return async () => {
-        for (const h of hosts) sim.faults.restart(h);
         // A restarted machine runs its service again, as an init system would.
-        if (f.host === 'server') await r.startServer();
-        else for (let i = 0; i < clientHosts.length; i++) await r.startClient(i);
+        for (const h of hosts) if (f.close === 'none') sim.faults.restart(h);
+        if (f.host === 'server') await cast.startServer();
+        else for (let i = 0; i < clientHosts.length; i++) await cast.startClient(i);
       };
     }
     case 'pause': {
-      const hosts = f.host === 'server' ? [SERVER_HOST] : clientHosts;
       const span = (entry.until ?? s.duration) - entry.at;
-      for (const h of hosts) sim.faults.pause(h, span);
+      for (const h of hostsOf(f.host)) sim.faults.pause(h, span);
       return async () => {};
     }
     case 'clock-skew': {
-      const hosts = f.host === 'server' ? [SERVER_HOST] : clientHosts;
+      const hosts = hostsOf(f.host);
       for (const h of hosts) sim.faults.setSkew(h, f.offset);
-      return async () => hosts.forEach((h) => sim.faults.setSkew(h, 0));
+      return async () => {
+        for (const h of hosts) sim.faults.setSkew(h, 0);
+      };
     }
     case 'nat': {
       const handles = pairs.map(([a, b]) =>
         sim.faults.nat(a, b, { idleTimeout: f.idleTimeout, action: f.action }),
       );
-      return async () => handles.forEach((h) => h.remove());
-    }
-    case 'loss': {
-      const faults = sim.faults as unknown as {
-        loss?: (a: string, b: string, o: object) => { heal(): void };
+      return async () => {
+        for (const h of handles) h.remove();
       };
-      if (!faults.loss)
-        throw new RunError(s.name, `fault "${entry.id}": the simulator has no loss model yet`);
-      const direction = f.direction === 'both' ? 'both' : f.direction === 'client->server' ? 'a->b' : 'b->a';
-      const handles = pairs.map(([a, b]) =>
-        faults.loss!(a, b, { direction, probability: f.probability, retransmitAfter: f.retransmitAfter }),
-      );
-      return async () => handles.forEach((h) => h.heal());
     }
+    case 'loss':
+      // preflight() refuses it; kept exhaustive so a new fault type cannot be silently ignored.
+      throw new RunError(s.name, `fault "${entry.id}" (loss) is not supported by the simulator`);
   }
 }
 
@@ -172,7 +293,7 @@ function timeline(faults: FaultEntry[]): { t: number; kind: 'on' | 'off'; entry:
 }
 
 function configureLinks(backend: Backend, s: Scenario, clientHosts: string[]): void {
-  const sim = (backend as Partial<SimBackend>).sim;
+  const sim = simOf(backend);
   if (!sim) return;
   const { up, down } = s.topology.link;
   // In the proxy topology the wire's delay sits on the client↔proxy leg; the proxy and the server
@@ -184,88 +305,152 @@ function configureLinks(backend: Backend, s: Scenario, clientHosts: string[]): v
   }
 }
 
+/** Waits for `p`, letting virtual time pass on the simulator (a paused process closes at resume). */
+async function settle(backend: Backend, p: Promise<unknown>, what: string): Promise<void> {
+  let done = false;
+  let failure: unknown;
+  const watched = p.then(
+    () => {
+      done = true;
+    },
+    (e) => {
+      done = true;
+      failure = e;
+    },
+  );
+  const sim = simOf(backend);
+  if (sim) {
+    await sim.runUntil(() => done, CLOSE_LIMIT);
+    if (!done) throw new Error(`${what} did not finish within ${CLOSE_LIMIT} ms of virtual time`);
+  } else {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, REAL_CLOSE_LIMIT);
+    });
+    await Promise.race([watched, limit]);
+    clearTimeout(timer);
+    if (!done) throw new Error(`${what} did not finish within ${REAL_CLOSE_LIMIT} ms`);
+  }
+  await watched;
+  if (failure !== undefined) throw failure;
+}
+
+async function teardown(
+  cast: Cast,
+  heals: Map<string, Heal>,
+  ownsBackend: boolean,
+  o: RunOptions,
+): Promise<string[]> {
+  const errors: string[] = [];
+  const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await settle(cast.backend, fn(), what);
+    } catch (e) {
+      errors.push(`${what}: ${(e as Error).message}`);
+    }
+  };
+  cast.recorder.markTeardown();
+  for (let i = 0; i < cast.clients.length; i++) {
+    const c = cast.clients[i];
+    const host = cast.clientHosts[i]!;
+    if (c && !cast.dead.has(host)) await step(`closing client ${host}`, () => c.close());
+  }
+  const server = cast.server;
+  if (server && !cast.dead.has(SERVER_HOST)) await step('closing the server', () => server.close());
+  const sim = simOf(cast.backend);
+  if (sim) {
+    // Faults still on would hold the last packets (a FIN behind a partition) for ever; a crashed host
+    // stays down (its peers' kernels give up on it by themselves).
+    for (const [id, heal] of heals) {
+      const entry = cast.s.faults.find((f) => f.id === id);
+      if (entry?.fault.type === 'crash') continue;
+      await step(`healing fault "${id}" after the run`, heal);
+    }
+  }
+  const proxy = cast.proxy;
+  if (proxy) await step('removing the proxy', () => proxy.remove());
+  if (sim) {
+    const limit = o.drainLimit ?? 1_000_000;
+    const drained = await sim.runUntil(() => sim.pendingTimers() === 0, limit);
+    if (!drained) {
+      errors.push(
+        `${sim.pendingTimers()} timer(s) still pending ${limit} ms after the subjects were closed (a timer or socket left running)`,
+      );
+    }
+    const open = sim.openSockets();
+    if (open > 0) errors.push(`${open} socket(s) still open after the subjects were closed`);
+  }
+  if (ownsBackend) {
+    try {
+      await cast.backend.close();
+    } catch (e) {
+      errors.push(`closing the backend: ${(e as Error).message}`);
+    }
+  }
+  return errors;
+}
+
 export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioResult> {
   const seed = o.seed ?? s.seed ?? 1;
-  const subject = (o.subject ?? referenceSubject) as Subject<unknown>;
-  if (s.subject !== 'reference' && !o.subject) {
-    throw new RunError(s.name, `subject "${s.subject}" is not built in: pass --subject <module>`);
-  }
-  const backend = await makeBackend(s, o, seed);
+  const subject = preflight(s, o);
+  const backend = await makeBackend(o, seed);
   const ownsBackend = !o.backendInstance;
-  const recorder = new Recorder(() => backend.now());
+  const start = backend.now();
+  const recorder = new Recorder(() => backend.now() - start);
   const clientHosts = Array.from({ length: s.clients }, (_, i) => clientHost(i, s.clients));
-  configureLinks(backend, s, clientHosts);
-  const isSim = backend.kind === 'sim';
-  const watch = (runtime: Runtime, side: 'client' | 'server', host: string): Runtime =>
-    recorder.observe(runtime, side, host);
-  const listen = (handle: SubjectHandle, side: 'client' | 'server', host: string): void =>
-    handle.onEvent?.((e) => recorder.subjectEvent(side, host, e));
-
-  let target: Address | undefined;
-  const running: Running = {
-    backend,
-    proxy: undefined,
-    server: undefined,
-    clients: [],
-    async startServer() {
-      const rt = watch(backend.runtime(SERVER_HOST), 'server', SERVER_HOST);
-      const where = isSim
-        ? { host: SERVER_HOST, port: SIM_SERVER_PORT }
-        : { host: '127.0.0.1', port: running.server?.address.port ?? 0 };
-      running.server = await subject.startServer(rt, where, s.config);
-      listen(running.server, 'server', SERVER_HOST);
-    },
-    async startClient(i) {
-      const host = clientHosts[i]!;
-      const handle = await subject.startClient(
-        watch(backend.runtime(host), 'client', host),
-        target!,
-        s.config,
-      );
-      running.clients[i] = handle;
-      listen(handle, 'client', host);
-    },
+  const cast = new Cast(s, backend, recorder, subject, clientHosts);
+  const heals = new Map<string, Heal>();
+  const step = async (kind: 'on' | 'off', entry: FaultEntry): Promise<void> => {
+    if (kind === 'on') heals.set(entry.id, await applyFault(cast, entry));
+    else {
+      const heal = heals.get(entry.id);
+      heals.delete(entry.id);
+      await heal?.();
+    }
   };
 
-  const start = backend.now();
-  let end = start;
-  const errors: string[] = [];
+  let end = 0;
+  let teardownErrors: string[] = [];
   try {
-    await running.startServer();
-    const serverAddress = running.server!.address;
-    if (s.topology.kind === 'proxy') {
-      running.proxy = await backend.createProxy({
-        name: `flatline-${s.name}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60),
-        listen: isSim ? `${PROXY_HOST}:${SIM_PROXY_PORT}` : '127.0.0.1:0',
-        upstream: `${isSim ? SERVER_HOST : serverAddress.host}:${serverAddress.port}`,
-      });
-      target = parseHostPort(running.proxy.listen);
-    } else {
-      target = isSim ? { host: SERVER_HOST, port: serverAddress.port } : serverAddress;
-    }
-    for (let i = 0; i < clientHosts.length; i++) await running.startClient(i);
-
-    const heals = new Map<string, Heal>();
-    const step = async (kind: 'on' | 'off', entry: FaultEntry): Promise<void> => {
-      if (kind === 'on') heals.set(entry.id, await applyFault(s, running, entry, clientHosts));
-      else await heals.get(entry.id)?.();
-    };
-    const sim = (backend as Partial<SimBackend>).sim;
+    configureLinks(backend, s, clientHosts);
+    const sim = simOf(backend);
+    const pending: Promise<void>[] = [];
+    let faultError: RunError | undefined;
     if (sim) {
-      // Fault changes are timers created now, before any subject timer due at the same instant, so
-      // by the creation-order rule a fault at f acts before everything else at f (BOUNDS.md C1:
-      // deliveries arriving at or after f are lost).
-      const pending: Promise<void>[] = [];
       for (const { t, kind, entry } of timeline(s.faults)) {
         sim.clock.setTimeout(
           () => {
-            pending.push(step(kind, entry));
+            pending.push(
+              step(kind, entry).catch((e: Error) => {
+                faultError ??= new RunError(
+                  s.name,
+                  `${kind === 'on' ? 'applying' : 'healing'} fault "${entry.id}" (${entry.fault.type}) at ${t} ms: ${e.message}`,
+                );
+              }),
+            );
           },
           start + t - sim.now(),
         );
       }
+    }
+    await cast.startServer();
+    const serverAddress = cast.server!.address;
+    if (s.topology.kind === 'proxy') {
+      cast.proxy = await backend.createProxy({
+        name: `flatline-${s.name}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60),
+        listen: cast.isSim ? `${PROXY_HOST}:${SIM_PROXY_PORT}` : '127.0.0.1:0',
+        upstream: `${cast.isSim ? SERVER_HOST : serverAddress.host}:${serverAddress.port}`,
+      });
+      cast.target = parseHostPort(cast.proxy.listen);
+    } else {
+      cast.target = cast.isSim ? { host: SERVER_HOST, port: serverAddress.port } : serverAddress;
+    }
+    for (let i = 0; i < clientHosts.length; i++) await cast.startClient(i);
+
+    if (sim) {
       await backend.runFor(start + s.duration - sim.now());
       await Promise.all(pending);
+      if (faultError) throw faultError;
     } else {
       for (const { t, kind, entry } of timeline(s.faults)) {
         const wait = start + t - backend.now();
@@ -275,50 +460,43 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       const rest = start + s.duration - backend.now();
       if (rest > 0) await backend.runFor(rest);
     }
-    end = backend.now();
-  } finally {
-    // Teardown in reverse order; every step runs even when one fails.
-    for (const c of running.clients)
-      await c?.close().catch((e: Error) => errors.push(`client close: ${e.message}`));
-    await running.server?.close().catch((e: Error) => errors.push(`server close: ${e.message}`));
-    if (ownsBackend) await backend.close().catch((e: Error) => errors.push(`backend close: ${e.message}`));
+    end = backend.now() - start;
+  } catch (e) {
+    // The run itself failed: still leave nothing behind, then report the first cause.
+    await teardown(cast, heals, ownsBackend, o).catch(() => {});
+    throw e;
   }
+  teardownErrors = await teardown(cast, heals, ownsBackend, o);
 
   const config = referenceConfigOf(s);
-  // Times in the result are relative to the start of the run, like the scenario's own `at`s.
-  const shifted = s.faults.map((f) => ({
-    ...f,
-    at: f.at + start,
-    ...(f.until === undefined ? {} : { until: f.until + start }),
-  }));
   const metrics = computeMetrics({
     recorder,
-    faults: shifted,
-    duration: s.duration,
-    start,
+    faults: s.faults,
     end,
-    clientHosts,
     serverHost: SERVER_HOST,
-    ...(config ? { bounds: { config, topology: s.topology, remaining: s.duration } } : {}),
+    topology: s.topology.kind,
+    ...(config ? { bounds: { config, topology: s.topology } } : {}),
   });
-  const rel = (t: number) => t - start;
-  for (const d of metrics.detections) d.at = rel(d.at);
-  for (const d of metrics.falseDetections) d.at = rel(d.at);
-  for (const r of metrics.reconnects) r.at = rel(r.at);
-  for (const l of metrics.lanes) {
-    l.opened = rel(l.opened);
-    if (l.closed !== undefined) l.closed = rel(l.closed);
-    for (const e of l.events) e.t = rel(e.t);
-  }
 
-  const subjectEvents = recorder.events
+  const runEvents = recorder.runEvents();
+  const subjectEvents = runEvents
     .filter((e) => e.kind === 'subject' && e.event)
     .map((e) => ({
-      t: rel(e.t),
+      t: e.t,
       side: e.side,
+      host: e.host,
       type: e.event!.type,
-      state: e.event!.state as string | undefined,
-      reason: e.event!.reason,
+      ...(e.event!.state === undefined ? {} : { state: String(e.event!.state) }),
+      ...(e.event!.reason === undefined ? {} : { reason: String(e.event!.reason) }),
+    }));
+  const dials = runEvents.filter((e) => e.kind === 'dial').map((e) => ({ t: e.t, host: e.host }));
+  const exposed = [...recorder.connections.values()]
+    .filter((c) => c.connected !== undefined)
+    .map((c) => ({
+      side: c.side,
+      socket: c.conn,
+      connected: c.connected!,
+      ended: endOfRun(recorder, c.conn),
     }));
   const expectations: ExpectationVerdict[] = s.expect.map((e) =>
     evaluate(e, {
@@ -326,13 +504,15 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       faults: s.faults,
       config,
       subjectEvents,
-      attempts: (from, to) =>
-        recorder.events.filter((x) => x.kind === 'dial' && rel(x.t) > from && rel(x.t) <= to).length,
+      dials,
+      connections: exposed,
+      end,
     }),
   );
-  for (const message of errors) expectations.push({ name: 'clean teardown', passed: false, detail: message });
+  for (const message of teardownErrors)
+    expectations.push({ name: 'clean teardown', passed: false, detail: message });
 
-  const sim = (backend as Partial<SimBackend>).sim;
+  const sim = simOf(backend);
   const traceHash = sim ? sim.trace.hash() : observedHash(recorder);
   const replay = [
     'npx flatline run',
@@ -342,6 +522,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     ...(backend.kind === 'toxiproxy' ? [`--time-scale ${backend.timeScale}`] : []),
     ...(o.replayExtra ? [o.replayExtra] : []),
   ].join(' ');
+  const { herd, ...measured } = metrics;
   const result: ScenarioResult = {
     scenario: s.name,
     backend: backend.kind,
@@ -352,7 +533,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     duration: s.duration,
     config: s.config as Record<string, unknown>,
     faults: faultWindows(s.faults),
-    ...metrics,
+    ...measured,
     expectations,
     replay,
     environment: {
@@ -363,8 +544,21 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       subject: subject.name,
     },
   };
+  if (herd.length > 0) result.herd = herd;
   if (o.file) result.file = o.file;
   return result;
+}
+
+/** When a socket ended during the run proper (not in teardown), if it did. */
+function endOfRun(recorder: Recorder, socket: string): number | undefined {
+  const stop = recorder.teardownFrom ?? recorder.events.length;
+  for (let i = 0; i < stop; i++) {
+    const e = recorder.events[i]!;
+    if (e.conn !== socket) continue;
+    if (e.kind === 'close' || e.kind === 'error' || e.kind.startsWith('local-')) return e.t;
+    if (e.kind === 'subject' && e.event?.type === 'death') return e.t;
+  }
+  return undefined;
 }
 
 /**
@@ -373,6 +567,6 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
  */
 function observedHash(recorder: Recorder): string {
   const h = createHash('sha256');
-  for (const e of recorder.events) h.update(`${e.side}|${e.kind}|${e.event?.type ?? ''}\n`);
+  for (const e of recorder.runEvents()) h.update(`${e.side}|${e.kind}|${e.event?.type ?? ''}\n`);
   return h.digest('hex');
 }

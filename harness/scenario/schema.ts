@@ -248,7 +248,7 @@ export interface ReferenceConfig {
 /** Defaults from the seed articles (SEED-SPEC.md, BOUNDS.md "seed defaults"). */
 export const REFERENCE_DEFAULTS: ReferenceConfig = {
   interval: 30_000,
-  pongTimeout: 10_000,
+  pongTimeout: 5000,
   writeDeadline: 5000,
   readDeadline: 45_000,
   keepalive: 60_000,
@@ -266,7 +266,7 @@ const D = REFERENCE_DEFAULTS;
 export const referenceConfigSchema = z
   .strictObject({
     interval: duration('F1: ping period I (default 30s)').default(D.interval),
-    pongTimeout: duration('F5: pong timeout T (default 10s)').default(D.pongTimeout),
+    pongTimeout: duration('F5: pong timeout T (default 5s, as in the seed)').default(D.pongTimeout),
     writeDeadline: duration('F2: deadline of each heartbeat write (default 5s)').default(D.writeDeadline),
     readDeadline: duration('F4: server read deadline R, re-armed by any byte (default 45s)').default(
       D.readDeadline,

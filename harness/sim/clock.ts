@@ -18,8 +18,24 @@ export interface TimerTarget<A> {
   onTimer(arg: A): void;
 }
 
-/** A handle on a scheduled event, for cancel(). */
-export type TimerRef = number;
+/** A handle on a scheduled simulator event, for cancel(). */
+export type TimerRef = object;
+
+/** One simulator event; `target` is null once cancelled or fired. */
+interface Entry {
+  target: TimerTarget<unknown> | null;
+  arg: unknown;
+}
+
+/**
+ * Simulator events due at one instant and created one after the other (no other timer for that
+ * instant created in between) share one clock timer: same order as separate timers, far fewer heap
+ * operations when many connections are busy at once.
+ */
+interface Gate {
+  callAt: number;
+  events: Entry[];
+}
 
 /** A timer as fake-timers keeps it (the fields its heap, comparator and callTimer read). */
 interface HeapTimer {
@@ -45,8 +61,13 @@ interface ClockInternals {
   };
 }
 
-/** One function for every simulator event, so the driver can tell them from subject timers. */
-function dispatch(target: TimerTarget<unknown>, arg: unknown): void {
+/** The clock callback of every gate, so the driver can tell simulator events from subject timers. */
+function dispatchGate(sched: Scheduler, gate: Gate): void {
+  sched.runGate(gate);
+}
+
+/** The clock callback of an application timer scheduled through `Scheduler.app`. */
+function dispatchApp(target: TimerTarget<unknown>, arg: unknown): void {
   target.onTimer(arg);
 }
 
@@ -61,6 +82,14 @@ export class Scheduler {
   private readonly internals: ClockInternals;
   private order = 0;
   private nextId = ID_START;
+  /** The gate still accepting events, per instant. */
+  private readonly open = new Map<number, Gate>();
+  /** Simulator events scheduled and not yet fired or cancelled. */
+  private live = 0;
+  /** Gate timers on the clock (counted as their live events instead, in pending()). */
+  private gates = 0;
+  /** Simulator events fired (benchmarks). */
+  firedEvents = 0;
   /**
    * Set when the event being fired reached application code (a stream event, a callback, a subject
    * timer): the driver then lets Node's nextTick/microtask queues drain before going on.
@@ -87,6 +116,8 @@ export class Scheduler {
 
   private insert(func: HeapTimer['func'], delay: number, args: unknown[] | undefined): HeapTimer {
     const now = this.clock.now;
+    // Any other timer for that instant closes its open gate: later events there come after it.
+    if (func !== (dispatchGate as HeapTimer['func'])) this.open.delete(now + delay);
     const t: HeapTimer = {
       id: this.nextId++,
       func,
@@ -105,15 +136,56 @@ export class Scheduler {
   /** Schedules a simulator event `delay` ms from now (0: this instant, after what is already due). */
   at<A>(target: TimerTarget<A>, delay: number, arg: A): TimerRef {
     const d = delay > 0 ? Math.trunc(delay) : 0;
-    return this.insert(dispatch as HeapTimer['func'], d, [target, arg]).id;
+    const callAt = this.clock.now + d;
+    let gate = this.open.get(callAt);
+    if (gate === undefined) {
+      gate = { callAt, events: [] };
+      this.insert(dispatchGate as HeapTimer['func'], d, [this, gate]);
+      this.gates++;
+      this.open.set(callAt, gate);
+    }
+    const e: Entry = { target: target as TimerTarget<unknown>, arg };
+    gate.events.push(e);
+    this.live++;
+    return e;
+  }
+
+  /** Schedules an application timer (a subject's): its own clock timer, fired with Node's ticks around it. */
+  app<A>(target: TimerTarget<A>, delay: number, arg: A): TimerRef {
+    const d = delay > 0 ? Math.trunc(delay) : 0;
+    return this.insert(dispatchApp as HeapTimer['func'], d, [target, arg]);
   }
 
   cancel(ref: TimerRef | null | undefined): void {
     if (ref == null) return;
-    const t = this.timers.get(ref);
-    if (t) {
-      this.timers.delete(ref);
-      this.heap.remove(t);
+    const e = ref as Entry & Partial<HeapTimer>;
+    if (e.id !== undefined) {
+      // An application timer.
+      if (this.timers.get(e.id) === ref) {
+        this.timers.delete(e.id);
+        this.heap.remove(ref as HeapTimer);
+      }
+      return;
+    }
+    if (e.target !== null) {
+      e.target = null;
+      this.live--;
+    }
+  }
+
+  /** Fires a gate's events in order (called by the clock when the gate is due). */
+  runGate(gate: Gate): void {
+    if (this.open.get(gate.callAt) === gate) this.open.delete(gate.callAt);
+    this.gates--;
+    const events = gate.events;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as Entry;
+      const target = e.target;
+      if (target === null) continue;
+      e.target = null;
+      this.live--;
+      this.firedEvents++;
+      target.onTimer(e.arg);
     }
   }
 
@@ -122,13 +194,14 @@ export class Scheduler {
     return this.heap.peek()?.callAt;
   }
 
-  /** Whether the next timer due is a simulator event (as opposed to a subject's timer). */
+  /** Whether the next timer due is a batch of simulator events (as opposed to a subject's timer). */
   nextIsInternal(): boolean {
-    return this.heap.peek()?.func === dispatch;
+    return this.heap.peek()?.func === (dispatchGate as HeapTimer['func']);
   }
 
+  /** Timers still scheduled: application timers plus live simulator events. */
   pending(): number {
-    return this.clock.countTimers();
+    return this.clock.countTimers() - this.gates + this.live;
   }
 
   /** Cancels everything scheduled (Simulation.close). */
@@ -136,7 +209,13 @@ export class Scheduler {
     for (const t of [...this.timers.values()]) {
       this.timers.delete(t.id);
       this.heap.remove(t);
+      if (t.func === (dispatchGate as HeapTimer['func'])) {
+        for (const e of (t.args?.[1] as Gate).events) e.target = null;
+      }
     }
+    this.open.clear();
+    this.gates = 0;
+    this.live = 0;
   }
 
   /** sim.clock.setTimeout & co. on the same path, with fake-timers' argument rules and handles. */
@@ -165,8 +244,9 @@ export class Scheduler {
         },
         hasRef: () => refed,
         refresh() {
-          self.cancel(t.id);
+          self.cancel(t);
           t.callAt = self.clock.now + t.delay;
+          self.open.delete(t.callAt);
           t.createdAt = self.clock.now;
           t.order = self.order++;
           self.timers.set(t.id, t);
@@ -192,6 +272,7 @@ export class Scheduler {
         (...a: unknown[]) => {
           // Re-armed before the callback runs, as fake-timers does; clearInterval inside it wins.
           t.callAt += d;
+          self.open.delete(t.callAt);
           t.createdAt = self.clock.now;
           t.order = self.order++;
           self.timers.set(t.id, t);
@@ -205,7 +286,8 @@ export class Scheduler {
     };
     const clear = (h: unknown) => {
       if (h == null) return;
-      self.cancel(Number(h));
+      const t = self.timers.get(Number(h));
+      if (t) self.cancel(t);
     };
     clock.clearTimeout = clear;
     clock.clearInterval = clear;

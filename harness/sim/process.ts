@@ -107,7 +107,7 @@ export class SimTimer implements TimerTarget<null> {
   start(): this {
     if (!this.proc.alive) return this;
     this.proc.timers.add(this);
-    this.handle = this.proc.sched.at(this, this.delay, null);
+    this.handle = this.proc.sched.app(this, this.delay, null);
     return this;
   }
 
@@ -125,7 +125,7 @@ export class SimTimer implements TimerTarget<null> {
     if (!this.repeat) this.proc.timers.delete(this);
     this.callback.call(this);
     if (this.repeat && !this.cleared && this.proc.alive && this.handle === null) {
-      this.handle = this.proc.sched.at(this, this.delay, null);
+      this.handle = this.proc.sched.app(this, this.delay, null);
     }
   }
 
@@ -142,7 +142,7 @@ export class SimTimer implements TimerTarget<null> {
     this.proc.sched.cancel(this.handle);
     this.cleared = false;
     this.proc.timers.add(this);
-    this.handle = this.proc.sched.at(this, this.delay, null);
+    this.handle = this.proc.sched.app(this, this.delay, null);
     return this;
   }
 

@@ -446,7 +446,7 @@ describe('reference config (F18)', () => {
     const c = referenceConfigOf(
       ok({ config: { interval: '2s', serverHeartbeat: true, adaptive: { busyInterval: '500ms' } } }),
     )!;
-    expect(c.serverHeartbeat).toEqual({ interval: 2000, pongTimeout: 10_000 });
+    expect(c.serverHeartbeat).toEqual({ interval: 2000, pongTimeout: 5000 });
     expect(c.adaptive).toEqual({ busyInterval: 500, idleInterval: 5000 });
   });
 

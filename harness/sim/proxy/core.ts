@@ -118,10 +118,6 @@ export class ProxyCore {
         p.client.close();
         continue;
       }
-      if (p.client.closed || p.client.gone) {
-        upstream.close();
-        continue;
-      }
       this.startLinks(p.id, p.client, upstream);
     }
   }
