@@ -112,13 +112,13 @@ function pinger(
   r: number,
   who: string,
 ): Mechanism {
-  // clientBlackHole takes ρ through its convention; C1 with the path {ρ, r − ρ} gives ρ and keeps
-  // the health check (r < T) on the real round trip.
+  // clientBlackHole takes ρ through its convention; C2 (ρ = d_u) with the path {ρ, r − ρ} gives ρ
+  // and keeps its health check (r < T) on the real round trip.
   const b = clientBlackHole({
     interval,
     pongTimeout,
     missThreshold: n,
-    convention: 'C1',
+    convention: 'C2',
     path: { up: rho, down: r - rho },
   });
   return fromBound(b, `${who} pong timeout, ρ = ${rho}`);

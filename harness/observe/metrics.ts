@@ -156,8 +156,11 @@ class Observed {
     }
   }
 
+  private readonly ends = new Map<string, number | undefined>();
+
   /** When this side's end of the socket ended during the run, if it did. */
   endOf(c: ObservedConnection): number | undefined {
+    if (this.ends.has(c.conn)) return this.ends.get(c.conn);
     let at: number | undefined;
     for (const e of this.of(c.conn)) {
       const ends =
@@ -172,6 +175,7 @@ class Observed {
         break;
       }
     }
+    this.ends.set(c.conn, at);
     return at;
   }
 }
@@ -309,10 +313,12 @@ export function computeMetrics(input: MetricsInput): Metrics {
 }
 
 /**
- * Per client and fault: the first time the client is usable again after its detection — the
- * subject's `ready`, or (for subjects that report nothing) a connect whose socket then stayed up for
- * the grace period or to the end of the run. Counted from the heal, or from the detection when the
- * client reconnected before the heal or detected after it.
+ * Per client and fault: the first time the client is usable again after its detection — the first
+ * connection established after it that proved healthy (its first pong came back; for subjects that
+ * report no pongs, it stayed up for the grace period or to the end of the run), timed at the
+ * subject's `ready` on it (else its connect). A connection that comes up while the fault still
+ * swallows pings dies again and does not count. Counted from the heal, or from the detection when
+ * the client reconnected before the heal or detected after it.
  */
 function findReconnects(
   o: Observed,
@@ -323,26 +329,28 @@ function findReconnects(
   const out: Reconnect[] = [];
   const bound = input.bounds ? reconnectBound({ ...input.bounds, remaining: input.end }) : undefined;
   const seen = new Set<string>();
-  const clientDetections = detections.filter((d) => d.side === 'client').sort((a, b) => a.at - b.at);
+  const reportsPongs = o.events.some(
+    (e) => e.kind === 'subject' && e.side === 'client' && e.event?.type === 'pong',
+  );
   const stable = Math.max(grace, 1);
+  const healthy = (c: ObservedConnection): boolean => {
+    if (reportsPongs) return o.of(c.conn).some((e) => e.kind === 'subject' && e.event?.type === 'pong');
+    const ended = o.endOf(c);
+    return ended === undefined || ended - c.connected! >= stable;
+  };
+  const clientDetections = detections.filter((d) => d.side === 'client').sort((a, b) => a.at - b.at);
   for (const d of clientDetections) {
     const host = o.recorder.connections.get(d.socket ?? d.conn)?.host;
     if (host === undefined || seen.has(`${host}|${d.fault}`)) continue;
     seen.add(`${host}|${d.fault}`);
     const fault = input.faults.find((f) => f.id === d.fault)!;
-    const ready = o.events.find(
-      (e) => e.host === host && e.kind === 'subject' && e.event?.type === 'ready' && e.t >= d.at,
-    );
-    const reportsReady = o.events.some((e) => e.kind === 'subject' && e.event?.type === 'ready');
-    const fallback = reportsReady
-      ? undefined
-      : o.established.find((c) => {
-          if (c.host !== host || c.side !== 'client' || c.connected! < d.at) return false;
-          const ended = o.endOf(c);
-          return ended === undefined || ended - c.connected! >= stable;
-        })?.connected;
-    const at = ready?.t ?? fallback;
-    if (at === undefined) continue;
+    const next = o.established
+      .filter((c) => c.host === host && c.side === 'client' && c.connected! >= d.at)
+      .sort((a, b) => a.connected! - b.connected!)
+      .find(healthy);
+    if (!next) continue;
+    const ready = o.of(next.conn).find((e) => e.kind === 'subject' && e.event?.type === 'ready');
+    const at = ready?.t ?? next.connected!;
     const heal = fault.until;
     const afterHeal = heal !== undefined && heal >= d.at && at >= heal;
     const from = afterHeal ? heal : d.at;

@@ -164,11 +164,13 @@ export function expectedDetections(c: PropertyCase, entry: FaultEntry): Expected
  */
 export function convergenceBound(c: PropertyCase): Bound {
   const w = wire(c);
-  return reconnectConvergence({
+  const b = reconnectConvergence({
     backoff: c.config.backoff,
     attemptMax: c.config.connectTimeout,
     handshake: w.r + w.ju + w.jd,
   });
+  // An attempt already under way at the heal can finish its handshake at once: only the max binds.
+  return { ...b, min: 0, why: `${b.why}; min 0: an attempt in flight at the heal completes early` };
 }
 
 /**

@@ -5,19 +5,24 @@
  * - between timers due at the same instant, a nextTick hop (all queued ticks, then the microtasks
  *   queued before it) — cheap, and what Node does between two timer callbacks — whenever an
  *   application timer is involved; consecutive simulator events of one instant share one drain;
- * - before moving to a later instant, a macrotask boundary (setImmediate), the only point at which
- *   Node guarantees both queues are empty.
+ * - before moving to a later instant, a macrotask boundary (setImmediate, queued once the ticks have
+ *   run), the only point at which Node guarantees both queues are empty.
  * Events that only touched simulator state (an ACK, a kernel timer with nothing to do) need no drain.
  */
 import type { Scheduler } from './clock.ts';
 import { SimError } from './errors.ts';
 
 const tickHop = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
-const macrotaskHop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * A macrotask boundary queued only once every tick (nested ones too) has run: so whatever those
+ * ticks handed to setImmediate runs before the driver goes on.
+ */
+const settledHop = (): Promise<void> =>
+  new Promise((resolve) => process.nextTick(() => queueMicrotask(() => setImmediate(resolve))));
 
 export class Driver {
   private running = false;
-  /** Timers fired so far (all kinds), for benchmarks. */
+  /** Application timers fired so far (simulator events are counted by the scheduler). */
   fired = 0;
 
   constructor(
@@ -65,7 +70,7 @@ export class Driver {
     const clock = sched.clock;
     try {
       // Work the caller queued before calling us (a connect, a write) happens at the current instant.
-      await macrotaskHop();
+      await settledHop();
       if (pred?.()) return true;
       let instant = clock.now;
       let dirty = false;
@@ -74,9 +79,7 @@ export class Driver {
         if (due !== instant) {
           // Leaving an instant: everything it started must have run before time moves on.
           if (dirty) {
-            // Ticks first, so that whatever they hand to setImmediate is queued before our hop.
-            await tickHop();
-            await macrotaskHop();
+            await settledHop();
             dirty = false;
             due = sched.nextDue();
           }
@@ -93,7 +96,7 @@ export class Driver {
         const internal = sched.nextIsInternal();
         sched.touched = !internal;
         clock.next();
-        this.fired++;
+        if (!internal) this.fired++;
         if (sched.touched) {
           dirty = true;
           // Node runs the tick queue between two timer callbacks: do the same around application

@@ -223,7 +223,11 @@ export class Simulation {
 
   /** Counters for benchmarks: timers fired, packets sent, trace events. */
   stats(): { timersFired: number; packets: number; traceEvents: number } {
-    return { timersFired: this.driver.fired, packets: this.wire.sent, traceEvents: this.traceImpl.count };
+    return {
+      timersFired: this.driver.fired + this.sched.firedEvents,
+      packets: this.wire.sent,
+      traceEvents: this.traceImpl.count,
+    };
   }
 
   /** Destroys every socket and server, clears every timer. Idempotent. */

@@ -24,7 +24,9 @@ const FLUSH_AT = 16_384;
 
 export class Trace {
   private readonly sha: Hash = createHash('sha256');
-  private pending = '';
+  /** Serialized events not yet fed to the hash (joined and hashed in batches: same digest, less work). */
+  private pending: string[] = [];
+  private pendingChars = 0;
   private readonly kept: TraceEvent[] | null;
   /** Events recorded so far (kept or not). */
   count = 0;
@@ -82,15 +84,16 @@ export class Trace {
       this.kept?.push(event);
     }
     this.count++;
-    this.pending += line;
-    this.pending += '\n';
-    if (this.pending.length >= FLUSH_AT) this.flush();
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    if (this.pendingChars >= FLUSH_AT) this.flush();
   }
 
   private flush(): void {
     if (this.pending.length > 0) {
-      this.sha.update(this.pending);
-      this.pending = '';
+      this.sha.update(`${this.pending.join('\n')}\n`);
+      this.pending = [];
+      this.pendingChars = 0;
     }
   }
 

@@ -142,6 +142,31 @@ function checkAttributes(
   }
 }
 
+/**
+ * Values Toxiproxy accepts but cannot survive: a slicer with average_size 0 recurses forever, and
+ * one whose size_variation exceeds average_size slices out of range. Rejected on both backends.
+ */
+function checkCombination(toxic: Toxic, where: { proxy?: string; toxic?: string }): Toxic {
+  if (toxic.type === 'slicer') {
+    const a = toxic.attributes as ToxicAttributes<'slicer'>;
+    if (a.average_size < 1) {
+      throw new FaultProxyError(
+        'invalid_attribute',
+        'slicer.average_size must be at least 1 (0 never stops slicing)',
+        where,
+      );
+    }
+    if (a.size_variation > a.average_size) {
+      throw new FaultProxyError(
+        'invalid_attribute',
+        `slicer.size_variation (${a.size_variation}) must not exceed average_size (${a.average_size})`,
+        where,
+      );
+    }
+  }
+  return toxic;
+}
+
 /** Validates an addToxic request and fills in Toxiproxy's defaults (name `<type>_<stream>`). */
 export function normalizeToxic(input: unknown, proxy?: string): Toxic {
   if (typeof input !== 'object' || input === null) {
@@ -178,13 +203,16 @@ export function normalizeToxic(input: unknown, proxy?: string): Toxic {
     throw new FaultProxyError('invalid_attribute', 'attributes must be an object', { proxy, toxic: name });
   }
   checkAttributes(raw.type, attributes, { proxy, toxic: name });
-  return {
-    name,
-    type: raw.type,
-    stream,
-    toxicity,
-    attributes: { ...TOXIC_ATTRIBUTES[raw.type], ...(attributes as Record<string, number>) },
-  } as Toxic;
+  return checkCombination(
+    {
+      name,
+      type: raw.type,
+      stream,
+      toxicity,
+      attributes: { ...TOXIC_ATTRIBUTES[raw.type], ...(attributes as Record<string, number>) },
+    } as Toxic,
+    { proxy, toxic: name },
+  );
 }
 
 /** Validates an update and returns the merged toxic (Toxiproxy merges attributes into the live one). */
@@ -192,9 +220,12 @@ export function mergeToxic(current: Toxic, patch: ToxicPatch, proxy?: string): T
   const where = { proxy, toxic: current.name };
   const attributes = patch.attributes ?? {};
   checkAttributes(current.type, attributes, where);
-  return {
-    ...current,
-    toxicity: patch.toxicity === undefined ? current.toxicity : checkToxicity(patch.toxicity, where),
-    attributes: { ...current.attributes, ...attributes } as Toxic['attributes'],
-  };
+  return checkCombination(
+    {
+      ...current,
+      toxicity: patch.toxicity === undefined ? current.toxicity : checkToxicity(patch.toxicity, where),
+      attributes: { ...current.attributes, ...attributes } as Toxic['attributes'],
+    },
+    where,
+  );
 }

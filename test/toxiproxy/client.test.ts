@@ -70,11 +70,17 @@ describeToxiproxy('typed client on real Toxiproxy 2.12.0', () => {
   });
 
   describe.each(TOXIC_TYPES)('toxic %s', (type: ToxicType) => {
-    const defaults = TOXIC_ATTRIBUTES[type] as Record<string, number>;
+    // A slicer with average_size 0 (Toxiproxy's default) is accepted by the server but recurses
+    // forever on the first chunk, so ours rejects it (tested below); start these from 1.
+    const defaults = {
+      ...(TOXIC_ATTRIBUTES[type] as Record<string, number>),
+      ...(type === 'slicer' ? { average_size: 1 } : {}),
+    };
+    const only = type === 'slicer' ? { type, attributes: { average_size: 1 } } : { type };
 
     it('add with only the type: Toxiproxy defaults, name <type>_downstream, toxicity 1; list; remove', async () => {
       const proxy = await newProxy();
-      const added = await client().addToxic(proxy.name, { type });
+      const added = await client().addToxic(proxy.name, only);
       expect(added).toEqual({
         name: `${type}_downstream`,
         type,
@@ -90,8 +96,10 @@ describeToxiproxy('typed client on real Toxiproxy 2.12.0', () => {
 
     it('update merges attributes and toxicity into the live toxic', async () => {
       const proxy = await newProxy();
-      await client().addToxic(proxy.name, { type, stream: 'upstream', name: 'x' });
-      const changed = Object.fromEntries(Object.keys(defaults).map((key, i) => [key, 7 + i]));
+      await client().addToxic(proxy.name, { ...only, stream: 'upstream', name: 'x' });
+      const changed = Object.fromEntries(
+        Object.keys(defaults).map((key, i) => [key, key === 'size_variation' ? 3 : 7 + i]),
+      );
       const updated = await client().updateToxic(proxy.name, 'x', { attributes: changed, toxicity: 0.5 });
       expect(updated).toEqual({
         name: 'x',
@@ -102,6 +110,18 @@ describeToxiproxy('typed client on real Toxiproxy 2.12.0', () => {
       });
       expect(await client().getToxic(proxy.name, 'x')).toEqual(updated);
     });
+  });
+
+  it('a slicer that would crash the server (average_size 0, or size_variation > average_size) is rejected locally', async () => {
+    const proxy = await newProxy();
+    await expect(client().addToxic(proxy.name, { type: 'slicer' })).rejects.toMatchObject({
+      kind: 'invalid_attribute',
+      status: 400,
+    });
+    await expect(
+      client().addToxic(proxy.name, { type: 'slicer', attributes: { average_size: 4, size_variation: 5 } }),
+    ).rejects.toThrow(/size_variation \(5\) must not exceed average_size \(4\)/);
+    expect(await client().listToxics(proxy.name)).toEqual([]);
   });
 
   it('typed constructors send exactly what the compiler checked (latency, reset_peer, limit_data, noop)', async () => {

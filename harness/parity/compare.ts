@@ -1,0 +1,267 @@
+/**
+ * Parity: the outcome of one scenario on the simulator against the same scenario through real
+ * Toxiproxy, field by field. Each row says what each backend measured, the tolerance it was judged
+ * with, and whether the two agree:
+ * - per fault and side: detected (how many connections), the F15 reason, Δ from the onset;
+ * - per fault and client: reconnected, Δ from the heal, attempts (loose);
+ * - false detections per side;
+ * - every expectation's verdict.
+ * Presence, reasons, counts and verdicts must be equal; times agree within the tolerance (see
+ * tolerance.ts for what it covers and why).
+ *
+ * Two races are inherent to any real run and are recognized from the simulator's own timeline, not
+ * guessed from the disagreement:
+ * - a heartbeat within the timing slack of a fault's onset may fall on either side of it on the real
+ *   run, so the first lost ping — and every detection keyed to it — may move by one interval I;
+ * - a reconnect attempt within the slack of the heal may be refused on one backend and succeed on
+ *   the other, moving the reconnect by up to one backoff wait (W_cap, BOUNDS.md).
+ * A row that agrees only thanks to a race says so in its tolerance column.
+ */
+import { type BackoffPolicy, worstWait } from '../observe/bounds.ts';
+import type { Detection, ParityRow, Reconnect, ScenarioResult, Side } from '../result.ts';
+import { describeSlack, type ParityTolerance, slack } from './tolerance.ts';
+
+/** What the simulator run showed beyond its ScenarioResult, used to recognize races. */
+export interface ParityEvidence {
+  /** Scenario times at which each client host dialed, on the simulator run. */
+  simDials?: Record<string, readonly number[]>;
+}
+
+const fmtMs = (x: number): string => `${Math.round(x)} ms`;
+const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x))}`;
+
+function hostOf(conn: string): string {
+  const i = conn.lastIndexOf('#');
+  return i < 0 ? conn : conn.slice(0, i);
+}
+
+interface Timing {
+  interval: number[];
+  worstWait: number | undefined;
+}
+
+/** Heartbeat periods and the worst backoff wait, when the config is the reference subject's. */
+function timingOf(config: Record<string, unknown>): Timing {
+  const intervals: number[] = [];
+  if (typeof config.interval === 'number' && config.interval > 0) intervals.push(config.interval);
+  const sh = config.serverHeartbeat as { interval?: unknown } | false | undefined;
+  if (sh && typeof sh.interval === 'number' && sh.interval > 0 && !intervals.includes(sh.interval)) {
+    intervals.push(sh.interval);
+  }
+  let wait: number | undefined;
+  const b = config.backoff as Partial<BackoffPolicy> | undefined;
+  if (b && typeof b.policy === 'string' && typeof b.base === 'number' && typeof b.cap === 'number') {
+    try {
+      wait = worstWait(b as BackoffPolicy);
+    } catch {
+      wait = undefined;
+    }
+  }
+  return { interval: intervals, worstWait: wait };
+}
+
+interface Group<T> {
+  key: string;
+  sim: T[];
+  real: T[];
+}
+
+function groupBy<T>(sim: T[], real: T[], key: (x: T) => string, order: (a: T, b: T) => number): Group<T>[] {
+  const groups = new Map<string, Group<T>>();
+  const add = (x: T, which: 'sim' | 'real') => {
+    const k = key(x);
+    let g = groups.get(k);
+    if (!g) {
+      g = { key: k, sim: [], real: [] };
+      groups.set(k, g);
+    }
+    g[which].push(x);
+  };
+  for (const x of sim) add(x, 'sim');
+  for (const x of real) add(x, 'real');
+  for (const g of groups.values()) {
+    g.sim.sort(order);
+    g.real.sort(order);
+  }
+  return [...groups.values()];
+}
+
+export function compareResults(
+  sim: ScenarioResult,
+  real: ScenarioResult,
+  tolerance: ParityTolerance,
+  evidence: ParityEvidence = {},
+): ParityRow[] {
+  const scenario = sim.scenario;
+  const rows: ParityRow[] = [];
+  const row = (field: string, s: string, r: string, tol: string, agree: boolean) =>
+    rows.push({ scenario, field, sim: s, toxiproxy: r, tolerance: tol, agree });
+  const timing = timingOf(sim.config);
+  const faultOrder = new Map(sim.faults.map((f, i) => [f.id, i]));
+  const faultById = new Map(sim.faults.map((f) => [f.id, f]));
+
+  // --- detections, per fault, side and host (several clients: one group each) -------------------
+  const clientHosts = new Set(
+    [...sim.detections, ...real.detections].filter((d) => d.side === 'client').map((d) => hostOf(d.conn)),
+  );
+  const label = (d: Detection): string =>
+    d.side === 'client' && clientHosts.size > 1 ? `${d.fault} · ${hostOf(d.conn)}` : `${d.fault} · ${d.side}`;
+  const detectionGroups = groupBy(
+    sim.detections,
+    real.detections,
+    label,
+    (a, b) => a.delta - b.delta,
+  );
+  // Faults where nobody detected anything on either backend still get their "detected" rows.
+  for (const f of sim.faults) {
+    for (const side of ['client', 'server'] as Side[]) {
+      const noted = [...sim.detections, ...real.detections].some((d) => d.fault === f.id && d.side === side);
+      if (!noted) detectionGroups.push({ key: `${f.id} · ${side}`, sim: [], real: [] });
+    }
+  }
+  detectionGroups.sort((a, b) => {
+    const fa = faultOrder.get(a.key.split(' · ')[0]!) ?? 0;
+    const fb = faultOrder.get(b.key.split(' · ')[0]!) ?? 0;
+    return fa - fb || a.key.localeCompare(b.key);
+  });
+  for (const g of detectionGroups) {
+    const n = (xs: Detection[]) => (xs.length === 0 ? 'no' : xs.length === 1 ? 'yes' : `yes (${xs.length})`);
+    row(`${g.key} detected`, n(g.sim), n(g.real), 'exact', g.sim.length === g.real.length);
+    const count = Math.min(g.sim.length, g.real.length);
+    for (let i = 0; i < count; i++) {
+      const s = g.sim[i]!;
+      const r = g.real[i]!;
+      const which = count > 1 ? ` #${i + 1}` : '';
+      row(`${g.key}${which} reason`, s.reason, r.reason, 'exact', s.reason === r.reason);
+      const onset = faultById.get(s.fault)?.at;
+      const race = onset === undefined ? undefined : heartbeatNear(sim, onset, tolerance.absolute);
+      const allowed = slack(tolerance, s.delta);
+      const diff = r.delta - s.delta;
+      let agree = Math.abs(diff) <= allowed;
+      let tol = describeSlack(tolerance);
+      if (race !== undefined && timing.interval.length > 0) {
+        const shifts = timing.interval.flatMap((i) => [i, -i]);
+        const byShift = shifts.find((k) => Math.abs(diff - k) <= allowed);
+        tol += `; or ± I (${timing.interval.map(fmtMs).join(', ')}): a heartbeat at ${fmtMs(race)} is within ${fmtMs(tolerance.absolute)} of the onset`;
+        if (!agree && byShift !== undefined) agree = true;
+      }
+      row(`${g.key}${which} detection Δ`, fmtMs(s.delta), `${fmtMs(r.delta)} (${signed(diff)})`, tol, agree);
+    }
+  }
+
+  // --- reconnects, per fault and client ------------------------------------------------------------
+  const reconnectGroups = groupBy(
+    attributeReconnects(sim),
+    attributeReconnects(real),
+    (x) => `${x.fault} · ${x.reconnect.client}`,
+    (a, b) => a.reconnect.at - b.reconnect.at,
+  );
+  reconnectGroups.sort((a, b) => a.key.localeCompare(b.key));
+  for (const g of reconnectGroups) {
+    const n = (xs: unknown[]) => (xs.length === 0 ? 'no' : xs.length === 1 ? 'yes' : `yes (${xs.length})`);
+    row(`${g.key} reconnected`, n(g.sim), n(g.real), 'exact', g.sim.length === g.real.length);
+    const count = Math.min(g.sim.length, g.real.length);
+    for (let i = 0; i < count; i++) {
+      const s = g.sim[i]!.reconnect;
+      const r = g.real[i]!.reconnect;
+      const which = count > 1 ? ` #${i + 1}` : '';
+      const heal = faultById.get(g.sim[i]!.fault)?.until;
+      const race =
+        heal === undefined
+          ? undefined
+          : dialNear(evidence, s.client, heal, slack(tolerance, 0, s.attempts), tolerance.absolute);
+      const crossed = race === undefined && evidence.simDials === undefined && s.attempts !== r.attempts;
+      const allowed = slack(tolerance, s.delta, s.attempts);
+      const diff = r.delta - s.delta;
+      let agree = Math.abs(diff) <= allowed;
+      let tol = describeSlack(tolerance, s.attempts);
+      if ((race !== undefined || crossed) && timing.worstWait !== undefined) {
+        const why =
+          race !== undefined
+            ? `an attempt at ${fmtMs(race)} is within the slack of the heal`
+            : 'the attempt counts differ: one attempt crossed the heal';
+        tol += `; + W_cap ${fmtMs(timing.worstWait)}: ${why}`;
+        agree ||= Math.abs(diff) <= allowed + timing.worstWait;
+      }
+      row(`${g.key}${which} reconnect Δ`, fmtMs(s.delta), `${fmtMs(r.delta)} (${signed(diff)})`, tol, agree);
+      row(
+        `${g.key}${which} reconnect attempts`,
+        String(s.attempts),
+        String(r.attempts),
+        `±${tolerance.attempts}`,
+        Math.abs(s.attempts - r.attempts) <= tolerance.attempts,
+      );
+    }
+  }
+
+  // --- false detections ------------------------------------------------------------------------------
+  for (const side of ['client', 'server'] as Side[]) {
+    const s = sim.falseDetections.filter((d) => d.side === side);
+    const r = real.falseDetections.filter((d) => d.side === side);
+    const show = (xs: typeof s) =>
+      xs.length === 0 ? '0' : `${xs.length} (${xs.map((d) => `${d.reason} at ${fmtMs(d.at)}`).join(', ')})`;
+    row(`false detections · ${side}`, show(s), show(r), 'exact count', s.length === r.length);
+  }
+
+  // --- expectation verdicts ---------------------------------------------------------------------------
+  const verdicts = Math.max(sim.expectations.length, real.expectations.length);
+  for (let i = 0; i < verdicts; i++) {
+    const s = sim.expectations[i];
+    const r = real.expectations[i];
+    const show = (v: typeof s) =>
+      v === undefined ? '—' : v.passed ? 'pass' : `fail: ${v.detail.length > 160 ? `${v.detail.slice(0, 157)}…` : v.detail}`;
+    const name = s?.name ?? r?.name ?? `expectation ${i + 1}`;
+    const same = s !== undefined && r !== undefined && s.name === r.name && s.passed === r.passed;
+    row(`expect: ${name}`, show(s), show(r), 'exact verdict', same);
+  }
+  return rows;
+}
+
+/** The first client heartbeat (ping sent, pong received) within `slackMs` of `t`, if any. */
+function heartbeatNear(result: ScenarioResult, t: number, slackMs: number): number | undefined {
+  let best: number | undefined;
+  for (const lane of result.lanes) {
+    if (lane.opened > t || (lane.closed !== undefined && lane.closed < t)) continue;
+    for (const e of lane.events) {
+      if ((e.kind === 'ping' || e.kind === 'pong') && Math.abs(e.t - t) <= slackMs) {
+        if (best === undefined || Math.abs(e.t - t) < Math.abs(best - t)) best = e.t;
+      }
+    }
+  }
+  return best;
+}
+
+/** A simulator dial of `host` in [heal − before, heal + after], if any. */
+function dialNear(
+  evidence: ParityEvidence,
+  host: string,
+  heal: number,
+  before: number,
+  after: number,
+): number | undefined {
+  const dials = evidence.simDials?.[host] ?? [];
+  return dials.find((t) => t >= heal - before && t <= heal + after);
+}
+
+interface Attributed {
+  fault: string;
+  reconnect: Reconnect;
+}
+
+/**
+ * Reconnects carry no fault id: metrics measure each from max(detection, heal) of the client
+ * detection it follows, so that instant (at − delta) names the detection and so the fault.
+ */
+function attributeReconnects(result: ScenarioResult): Attributed[] {
+  const heals = new Map(result.faults.map((f) => [f.id, f.until ?? result.duration]));
+  return result.reconnects.map((r) => {
+    const from = r.at - r.delta;
+    let best: { fault: string; error: number } | undefined;
+    for (const d of result.detections) {
+      if (d.side !== 'client' || hostOf(d.conn) !== r.client || d.at > r.at) continue;
+      const error = Math.abs(Math.max(d.at, heals.get(d.fault) ?? d.at) - from);
+      if (!best || error < best.error) best = { fault: d.fault, error };
+    }
+    return { fault: best?.fault ?? '?', reconnect: r };
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * How far a time measured through real Toxiproxy may sit from the simulator's and still agree.
+ *
+ * A real run at time scale s measures scenario time as real time ÷ s, so every real millisecond of
+ * noise is 1/s scenario ms (100 ms at ×0.01). The noise, per measured time, in real ms:
+ * - the HTTP call that applies or heals a fault (Toxiproxy's API on loopback: ~1 ms idle, up to
+ *   ~15 ms measured with the machine's 2 cores saturated by other test runs); the runner reads the
+ *   onset before the call, so a fault acts late by that much;
+ * - timer lateness: Node fires a timer ≥ 1 ms late at its 1 ms granularity, more under load, once
+ *   per timer in the chain that leads to the measurement (the ping, then the pong timeout);
+ * - delivery through Toxiproxy's goroutines and the kernel (~0.1–1 ms per hop);
+ * - the first connect after set-up (set-up itself is excluded: see AlignedBackend).
+ * Measured on this project's CI-sized machine (2 cores, load average ~10 from concurrent suites):
+ * up to 23 real ms between a real and a simulated detection of the same fault. `realMs` = 30 covers
+ * that with margin; an idle machine stays under 5.
+ *
+ * A reconnect is the end of a chain of attempts, each one a backoff timer plus a dial, each adding
+ * its own lateness: `perAttemptRealMs` more per attempt the simulator counted.
+ *
+ * `relative` covers what grows with the measured time itself: a scale-converted toxic attribute is
+ * rounded to a whole real ms (≤ 0.5/s scenario ms per attribute, TOXICS.md integers), and timers
+ * whose lateness is proportional to their length under load. 5 % of the simulator's value.
+ *
+ * Where Toxiproxy is allowed to differ (TOXICS.md: latency jitter is drawn from an unseeded
+ * generator), the toxic's jitter is added: each leg's delay may differ by up to 2·jitter.
+ */
+
+export interface ParityTolerance {
+  /** Real ms per scenario ms of the real run. */
+  timeScale: number;
+  /** Real ms of slack on every compared time. */
+  realMs: number;
+  /** realMs in scenario ms (realMs / timeScale) plus any toxic jitter: the absolute slack. */
+  absolute: number;
+  /** Fraction of the simulator's value added to the slack. */
+  relative: number;
+  /** Real ms of extra slack per reconnect attempt. */
+  perAttemptRealMs: number;
+  /** Reconnect attempts may differ by this many (an attempt can cross the heal instant). */
+  attempts: number;
+  /** Scenario ms of Toxiproxy latency jitter included in `absolute` (TOXICS.md), 0 when none. */
+  jitter: number;
+}
+
+export interface ToleranceOptions {
+  realMs?: number;
+  relative?: number;
+  perAttemptRealMs?: number;
+  attempts?: number;
+  /** Scenario ms of latency-toxic jitter in the scenario (sum over both legs). */
+  jitter?: number;
+}
+
+export const DEFAULT_TOLERANCE = {
+  realMs: 30,
+  relative: 0.05,
+  perAttemptRealMs: 3,
+  attempts: 1,
+} as const;
+
+export class ParityToleranceError extends RangeError {
+  constructor(message: string) {
+    super(`parity tolerance: ${message}`);
+    this.name = 'ParityToleranceError';
+  }
+}
+
+function check(name: string, value: number, max = Number.POSITIVE_INFINITY): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    throw new ParityToleranceError(`${name} must be a finite number in [0, ${max}], got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The tolerance of a comparison whose real run used `timeScale`. */
+export function parityTolerance(timeScale: number, options: ToleranceOptions = {}): ParityTolerance {
+  if (typeof timeScale !== 'number' || !Number.isFinite(timeScale) || timeScale <= 0 || timeScale > 1) {
+    throw new ParityToleranceError(`timeScale must be in (0, 1], got ${String(timeScale)}`);
+  }
+  const realMs = check('realMs', options.realMs ?? DEFAULT_TOLERANCE.realMs);
+  const jitter = check('jitter', options.jitter ?? 0);
+  return {
+    timeScale,
+    realMs,
+    absolute: Math.round(realMs / timeScale) + jitter,
+    relative: check('relative', options.relative ?? DEFAULT_TOLERANCE.relative, 1),
+    perAttemptRealMs: check('perAttemptRealMs', options.perAttemptRealMs ?? DEFAULT_TOLERANCE.perAttemptRealMs),
+    attempts: Math.round(check('attempts', options.attempts ?? DEFAULT_TOLERANCE.attempts)),
+    jitter,
+  };
+}
+
+/** Allowed |real − sim| for a time whose simulator value is `sim`, after `attempts` reconnect attempts. */
+export function slack(t: ParityTolerance, sim: number, attempts = 0): number {
+  return t.absolute + t.relative * Math.abs(sim) + (attempts * t.perAttemptRealMs) / t.timeScale;
+}
+
+const fmtScale = (s: number): string => `×${Number(s.toPrecision(3))}`;
+const ms = (x: number): string => `${Math.round(x)} ms`;
+
+/** "±3000 ms (30 real ms at ×0.01) + 5%", with the per-attempt and jitter terms when they apply. */
+export function describeSlack(t: ParityTolerance, attempts = 0): string {
+  const base = Math.round(t.realMs / t.timeScale);
+  const parts = [`±${ms(base)} (${t.realMs} real ms at ${fmtScale(t.timeScale)})`];
+  if (t.jitter > 0) parts.push(`${ms(t.jitter)} toxic jitter`);
+  if (t.relative > 0) parts.push(`${Number((t.relative * 100).toPrecision(3))}%`);
+  if (attempts > 0 && t.perAttemptRealMs > 0) {
+    parts.push(`${attempts} attempt(s) × ${ms(t.perAttemptRealMs / t.timeScale)}`);
+  }
+  return parts.join(' + ');
+}
+
+/** One line stating the whole tolerance, for reports and test output. */
+export function describeTolerance(t: ParityTolerance): string {
+  return [
+    `times agree within ${describeSlack(t)} of the simulator's value`,
+    `reconnects ${ms(t.perAttemptRealMs / t.timeScale)} more per attempt`,
+    `attempts within ±${t.attempts}`,
+    'detected, reason, false-detection counts and verdicts exactly',
+  ].join('; ');
+}

@@ -1,0 +1,160 @@
+/**
+ * The recommendation: among the configurations that meet every goal in every cell (every scenario
+ * and latency profile), the cheapest — the fewest heartbeat messages per connection-hour by design
+ * (a ping and a pong per interval; measured overhead is reported next to it), then the fastest p99
+ * detection, then the least measured overhead, then the order of the grid. The runner-up is the next
+ * in that order. Every configuration that fails is listed with the goals it failed, the numbers and
+ * where (scenario · latency profile).
+ */
+import type { GoalVerdict, SweepCell, SweepConfig, SweepRecommendation } from '../result.ts';
+import { formatDuration } from '../scenario/duration.ts';
+import { describeConfig, fmtNumber, nominalMessagesPerHour } from './describe.ts';
+
+export interface Candidate {
+  config: SweepConfig;
+  cells: SweepCell[];
+  /** A preset's name, when the candidate is one. */
+  name?: string;
+}
+
+interface Summary {
+  c: Candidate;
+  index: number;
+  passed: boolean;
+  failed: (GoalVerdict & { where: string })[];
+  nominal: number;
+  measured: number;
+  detectionP99?: number;
+  falseRate: number;
+  toleranceClient: number;
+  toleranceServer: number;
+}
+
+function summarize(c: Candidate, index: number): Summary {
+  const oneScenario = new Set(c.cells.map((x) => x.scenario)).size === 1;
+  const failed = c.cells.flatMap((cell) =>
+    cell.goals
+      .filter((g) => !g.met)
+      .map((g) => ({ ...g, where: oneScenario ? cell.latencyProfile : `${cell.scenario} · ${cell.latencyProfile}` })),
+  );
+  const p99s = c.cells.flatMap((x) => (x.detection && x.detection.n > 0 ? [x.detection.p99] : []));
+  const s: Summary = {
+    c,
+    index,
+    passed: failed.length === 0 && c.cells.length > 0,
+    failed,
+    nominal: nominalMessagesPerHour(c.config),
+    measured: Math.max(0, ...c.cells.map((x) => x.overhead.client.messagesPerHour + x.overhead.server.messagesPerHour)),
+    falseRate: Math.max(0, ...c.cells.map((x) => x.falseDetectionRate)),
+    toleranceClient: Math.min(...c.cells.map((x) => x.latencyTolerance.client)),
+    toleranceServer: Math.min(...c.cells.map((x) => x.latencyTolerance.server)),
+  };
+  if (p99s.length) s.detectionP99 = Math.max(...p99s);
+  return s;
+}
+
+function byCost(a: Summary, b: Summary): number {
+  return (
+    a.nominal - b.nominal ||
+    (a.detectionP99 ?? Infinity) - (b.detectionP99 ?? Infinity) ||
+    a.measured - b.measured ||
+    a.index - b.index
+  );
+}
+
+function label(s: Summary): string {
+  return s.c.name ? `${s.c.name} (${describeConfig(s.c.config)})` : describeConfig(s.c.config);
+}
+
+function numbers(s: Summary): string {
+  const parts = [
+    `${s.nominal} heartbeat msg per conn·h (measured ${s.measured})`,
+    s.detectionP99 === undefined ? 'no detection measured' : `p99 detection ${formatDuration(s.detectionP99)}`,
+    `${fmtNumber(s.falseRate)} false detections per conn·h`,
+    `latency tolerance client ${formatDuration(s.toleranceClient)} / server ${formatDuration(s.toleranceServer)}`,
+  ];
+  return parts.join(', ');
+}
+
+/** Why a configuration fails: each failed goal once, with its numbers and where it failed. */
+export function failureReasons(failed: readonly (GoalVerdict & { where: string })[], limit = 3): string {
+  const byGoal = new Map<string, { why: string; where: string }[]>();
+  for (const f of failed) byGoal.set(f.goal, [...(byGoal.get(f.goal) ?? []), { why: f.why, where: f.where }]);
+  return [...byGoal]
+    .map(([goal, list]) => {
+      const shown = list.slice(0, limit).map((x) => `${x.why} (${x.where})`);
+      const more = list.length > limit ? `; and ${list.length - limit} more` : '';
+      return `${goal}: ${shown.join('; ')}${more}`;
+    })
+    .join(' | ');
+}
+
+function pct(a: number, b: number): string {
+  if (b === 0) return '';
+  const p = Math.round(((a - b) / b) * 100);
+  return p === 0 ? ', same cost' : ` (${p > 0 ? '+' : ''}${p}%)`;
+}
+
+export interface RecommendOptions {
+  /** Presets run alongside, mentioned when they meet the goals too. */
+  presets?: Candidate[];
+  /** No goal was given and the default (no false detections) applied. */
+  defaultGoal?: boolean;
+}
+
+export function recommend(candidates: readonly Candidate[], o: RecommendOptions = {}): SweepRecommendation {
+  const all = candidates.map(summarize);
+  const passing = all.filter((s) => s.passed).sort(byCost);
+  const failing = all.filter((s) => !s.passed);
+  const rejected = failing.map((s) => ({
+    config: s.c.config,
+    why: s.c.cells.length === 0 ? 'no cells were run' : failureReasons(s.failed),
+  }));
+  const notes: string[] = [];
+  if (o.defaultGoal) {
+    notes.push(
+      'No goal was given, so the default applied: no false detections. Add --detect-within (and --tolerate-latency) to trade overhead for detection speed.',
+    );
+  }
+  const presets = (o.presets ?? []).map(summarize);
+  const passingPresets = presets.filter((p) => p.passed).sort(byCost);
+
+  const best = passing[0];
+  if (!best) {
+    const closest = [...failing].sort(
+      (a, b) => new Set(a.failed.map((f) => f.goal)).size - new Set(b.failed.map((f) => f.goal)).size || byCost(a, b),
+    )[0];
+    const why = [
+      `No configuration met every goal (${all.length} tried).`,
+      closest ? `Closest: ${label(closest)}, which fails ${failureReasons(closest.failed, 2)}.` : '',
+      passingPresets.length
+        ? `Presets that do meet them: ${passingPresets.map((p) => `${p.c.name} (${p.nominal} msg per conn·h)`).join(', ')}.`
+        : '',
+      ...notes,
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return { why, rejected };
+  }
+  const runnerUp = passing[1];
+  const why = [
+    `${label(best)} is the cheapest of ${passing.length} configuration${passing.length === 1 ? '' : 's'} meeting every goal in every scenario and latency profile: ${numbers(best)}.`,
+    runnerUp
+      ? `Runner-up: ${label(runnerUp)} — ${runnerUp.nominal} msg per conn·h${pct(runnerUp.nominal, best.nominal)}${
+          runnerUp.detectionP99 === undefined ? '' : `, p99 detection ${formatDuration(runnerUp.detectionP99)}`
+        }.`
+      : 'No runner-up: it is the only configuration meeting every goal.',
+    passing.length > 2 ? `${passing.length - 2} more meet the goals at a higher cost.` : '',
+    failing.length ? `${failing.length} fail a goal (see rejected).` : '',
+    ...passingPresets
+      .filter((p) => byCost(p, best) < 0)
+      .slice(0, 1)
+      .map((p) => `Preset ${p.c.name} meets the goals too, cheaper: ${p.nominal} msg per conn·h.`),
+    ...notes,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const out: SweepRecommendation = { best: best.c.config, why, rejected };
+  if (runnerUp) out.runnerUp = runnerUp.c.config;
+  return out;
+}
