@@ -5,9 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
-import { assertScenarioResults, isSweepResult } from '../../reports/index.ts';
 import { describeError, EXIT, exitCodeFor, UsageError } from './exit.ts';
-import { writeReports } from './reports.ts';
+import { parseResultsJson, writeReports } from './reports.ts';
 import { openResources, runCommand } from './run.ts';
 
 const argv = process.argv.slice(2);
@@ -60,20 +59,23 @@ reportOptions(
     .description('re-render reports from a results JSON file (from run --json or sweep)')
     .argument('<results.json>', 'results written by flatline'),
 ).action(async (file: string, o) => {
+  if (!o.report && !o.junit && !o.markdown)
+    throw new UsageError('report: give --report, --junit and/or --markdown');
   let input: unknown;
   try {
-    input = JSON.parse(await readFile(file, 'utf8'));
+    input = parseResultsJson(await readFile(file, 'utf8'));
   } catch (e) {
     throw new UsageError(`${file}: cannot read results JSON: ${(e as Error).message}`);
   }
-  if (!isSweepResult(input)) {
+  // Not reports/index.ts: the renderers bring vega, seconds to load, for nothing if the file is bad.
+  const reports: typeof import('../../reports/validate.ts') = await import('../../reports/validate.ts');
+  if (!reports.isSweepResult(input)) {
     try {
-      assertScenarioResults(input);
+      reports.assertScenarioResults(input);
     } catch (e) {
       throw new UsageError(`${file}: not flatline results: ${(e as Error).message}`);
     }
   }
-  if (!o.report && !o.junit && !o.markdown) throw new UsageError('report: give --report, --junit and/or --markdown');
   await writeReports(input as never, o, `flatline ${argv.join(' ')}`);
 });
 

@@ -10,7 +10,9 @@ export interface Progress {
 }
 
 export function createProgress(stream: NodeJS.WriteStream = process.stderr, quiet = false): Progress {
-  const live = stream.isTTY === true && !process.env.CI && !quiet;
+  const ci = (process.env.CI ?? '').toLowerCase();
+  // CI=false or CI=0 is "not CI" (as in test/toxiproxy/support.ts); any other value means a log file.
+  const live = stream.isTTY === true && (ci === '' || ci === 'false' || ci === '0') && !quiet;
   let total = 0;
   let current = 0;
   const bar = (): string => {

@@ -1,7 +1,6 @@
 /** The report flags shared by run, replay, sweep and report: --report, --junit, --markdown. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type ReportFormat, renderReport } from '../../reports/index.ts';
 import type { ScenarioResult, SweepResult } from '../result.ts';
 
 export interface ReportFlags {
@@ -10,17 +9,45 @@ export interface ReportFlags {
   markdown?: string;
 }
 
+/**
+ * Results as `--json` prints them. JSON has no ±Infinity or NaN (an open bound would become null and
+ * fail re-rendering), so they are written as strings, as reports/json.ts does.
+ */
+export function stringifyResults(results: ScenarioResult[] | SweepResult): string {
+  return `${JSON.stringify(
+    results,
+    (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value),
+    2,
+  )}\n`;
+}
+
+const NON_FINITE: Readonly<Record<string, number>> = {
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+  NaN: Number.NaN,
+};
+
+/** The inverse of stringifyResults (and of reports/json.ts): "Infinity" and friends become numbers again. */
+export function parseResultsJson(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown) =>
+    typeof value === 'string' && value in NON_FINITE ? NON_FINITE[value] : value,
+  );
+}
+
 export async function writeReports(
   input: ScenarioResult[] | SweepResult,
   flags: ReportFlags,
   command: string,
 ): Promise<void> {
-  const meta = { command, generatedAt: new Date().toISOString() };
-  const wanted: [string | undefined, ReportFormat][] = [
+  const wanted = [
     [flags.report, 'html'],
     [flags.junit, 'junit'],
     [flags.markdown, 'markdown'],
-  ];
+  ] as const;
+  if (!wanted.some(([path]) => path)) return;
+  // Loaded only when a report is asked for: the HTML renderer brings vega, seconds of start-up.
+  const { renderReport } = await import('../../reports/index.ts');
+  const meta = { command, generatedAt: new Date().toISOString() };
   for (const [path, format] of wanted) {
     if (!path) continue;
     const text = await renderReport(format, input, meta);

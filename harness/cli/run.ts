@@ -4,12 +4,13 @@
  */
 import type { Backend, Subject } from '../backend.ts';
 import type { ScenarioResult } from '../result.ts';
-import { loadScenarios } from '../scenario/loader.ts';
-import { type BackendChoice, runScenario } from '../scenario/runner.ts';
+import { type LoadedScenario, loadScenarios } from '../scenario/loader.ts';
+import { type BackendChoice, BUILT_IN_SUBJECTS, RunError, runScenario } from '../scenario/runner.ts';
+import { isSimFault } from '../scenario/schema.ts';
 import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
-import { writeReports } from './reports.ts';
+import { stringifyResults, writeReports } from './reports.ts';
 import { loadSubject } from './subject.ts';
 
 export interface RunCommandOptions {
@@ -27,7 +28,12 @@ export interface RunCommandOptions {
 /** What must be closed if the run is interrupted. */
 export const openResources = new Set<{ close(): Promise<void> }>();
 
-function parseNumber(name: string, value: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
+function parseNumber(
+  name: string,
+  value: string | undefined,
+  check: (n: number) => boolean,
+  what: string,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || !check(n)) throw new UsageError(`${name} must be ${what}, got "${value}"`);
@@ -35,20 +41,52 @@ function parseNumber(name: string, value: string | undefined, check: (n: number)
 }
 
 export function parseBackend(value: string): BackendChoice {
-  if (value !== 'sim' && value !== 'toxiproxy') throw new UsageError(`--backend must be sim or toxiproxy, got "${value}"`);
+  if (value !== 'sim' && value !== 'toxiproxy')
+    throw new UsageError(`--backend must be sim or toxiproxy, got "${value}"`);
   return value;
+}
+
+/**
+ * The runner's own checks, made for every file before anything starts: a bad third file must not
+ * cost the results of the first two, and a sim-only fault is bad input (exit 2) even where Toxiproxy
+ * is missing (which would otherwise surface first, as exit 3).
+ */
+function checkRunnable(loaded: LoadedScenario[], backend: BackendChoice, hasSubject: boolean): void {
+  for (const { scenario: s } of loaded) {
+    if (!hasSubject && !BUILT_IN_SUBJECTS[s.subject]) {
+      throw new RunError(
+        s.name,
+        `subject "${s.subject}" is not built in (built in: ${Object.keys(BUILT_IN_SUBJECTS).join(', ')}); pass your implementation with --subject <module>`,
+      );
+    }
+    const simOnly = backend === 'sim' ? undefined : s.faults.find((e) => isSimFault(e.fault));
+    if (simOnly) {
+      throw new RunError(
+        s.name,
+        `fault "${simOnly.id}" (${simOnly.fault.type}) exists only on the sim backend (Toxiproxy cannot make it); run it with --backend sim`,
+      );
+    }
+  }
 }
 
 export async function runCommand(patterns: string[], o: RunCommandOptions, argv: string[]): Promise<number> {
   const backend = parseBackend(o.backend);
-  const seed = parseNumber('--seed', o.seed, (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer');
+  const seed = parseNumber(
+    '--seed',
+    o.seed,
+    (n) => Number.isSafeInteger(n) && n >= 0,
+    'a non-negative integer',
+  );
   const timeScale = parseNumber('--time-scale', o.timeScale, (n) => n > 0 && n <= 1, 'a number in (0, 1]');
   if (timeScale !== undefined && backend === 'sim') {
-    throw new UsageError('--time-scale applies to --backend toxiproxy only (the simulator runs on virtual time)');
+    throw new UsageError(
+      '--time-scale applies to --backend toxiproxy only (the simulator runs on virtual time)',
+    );
   }
   const subject: Subject<never> | undefined = o.subject ? await loadSubject(o.subject) : undefined;
   const loaded = await loadScenarios(patterns);
   if (loaded.length === 0) throw new UsageError(`no scenario files match ${patterns.join(' ')}`);
+  checkRunnable(loaded, backend, subject !== undefined);
 
   const progress = createProgress(process.stderr, o.quiet || o.json === true);
   progress.start(loaded.length);
@@ -98,7 +136,7 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
       openResources.delete(server);
     }
   }
-  if (o.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  if (o.json) process.stdout.write(stringifyResults(results));
   await writeReports(results, o, `flatline ${argv.join(' ')}`);
   const failed = results.filter((r) => !r.passed).length;
   if (!o.json && !o.quiet) {

@@ -121,7 +121,10 @@ function pinger(
     convention: 'C2',
     path: { up: rho, down: r - rho },
   });
-  return fromBound(b, `${who} pong timeout, ρ = ${rho}`);
+  return fromBound(
+    { ...b, why: b.why.replace(/^client black-hole C2 /, 'black-hole ') },
+    `${who} pong timeout`,
+  );
 }
 
 interface Sides {
@@ -222,10 +225,42 @@ function sidesOf(entry: FaultEntry, m: Model): Sides | undefined {
       // At the proxy: a client ping fails from t_k + d_u ≥ f on, both ways (ρ = d_u); a server ping
       // fails when it (down) or its pong (up: back at the proxy r later) reaches the proxy after f.
       const sides = m.cut({ up, down, rhoClient: du, rhoServer: down ? 0 : r, readShift: 0 });
-      // A `timeout` toxic passes EOF, so a close still crosses it; `bandwidth` rate 0 holds its
-      // first chunk forever and never reads the EOF behind it.
-      if (f.type === 'timeout') return { ...sides, clientToServer: du, serverToClient: dd };
-      return sides;
+      const U = entry.until === undefined ? undefined : entry.until - entry.at;
+      if (f.type === 'timeout') {
+        // A `timeout` toxic passes EOF, so a close still crosses it; removing it closes every
+        // connection it was on (BOUNDS.md: the heal of a black-hole through Toxiproxy is a FIN).
+        const heal =
+          U === undefined ? undefined : exact(U, 'the toxic is removed at the heal, closing the connection');
+        return {
+          client: [...sides.client, shift(heal, dd, 'its FIN reaches the client')].filter(isSome),
+          server: [...sides.server, heal].filter(isSome),
+          clientToServer: du,
+          serverToClient: dd,
+        };
+      }
+      // `bandwidth` rate 0 holds its first chunk for ever and reads nothing behind it (no EOF
+      // either): the writer's buffers fill. Once they are full a heartbeat write stays queued and
+      // the write deadline W (F2) fires — when depends on how much the side writes, so it may fire
+      // from W on. At the heal the held data and any close behind it go through.
+      const W = m.c.config.writeDeadline;
+      const writeStall = (who: string): Mechanism | undefined =>
+        W > 0
+          ? {
+              min: W,
+              max: m.c.remaining,
+              sure: false,
+              why: `${who} write deadline (F2) once its buffers are full: from W = ${W}`,
+            }
+          : undefined;
+      const heal = (d: number): Mechanism | undefined =>
+        U === undefined
+          ? undefined
+          : { min: U + d, max: U + d, sure: false, why: `held data and closes released at the heal (+${d})` };
+      return {
+        ...sides,
+        client: [...sides.client, up ? writeStall('client') : undefined, heal(dd)].filter(isSome),
+        server: [...sides.server, down ? writeStall('server') : undefined, heal(0)].filter(isSome),
+      };
     }
     case 'reset_peer': {
       // Nothing until the first chunk reaches the toxic after f (the next ping upstream, or its pong
@@ -363,6 +398,22 @@ function sidesOf(entry: FaultEntry, m: Model): Sides | undefined {
   }
 }
 
+/**
+ * A fault that heals at U restores the path: a mechanism is sure only if it fires before U, and one
+ * that cannot start before the slowest deadline has run out after U cannot fire at all.
+ */
+function untilHeal(ms: Mechanism[], entry: FaultEntry, m: Model): Mechanism[] {
+  if (entry.until === undefined) return ms;
+  const U = entry.until - entry.at;
+  const { config } = m.c;
+  const last = U + Math.max(config.pongTimeout, config.readDeadline, config.writeDeadline) + m.r;
+  return ms
+    .filter((x) => x.min <= last)
+    .map((x) =>
+      x.sure && x.max >= U ? { ...x, sure: false, why: `${x.why} (only while the fault lasts, to ${U})` } : x,
+    );
+}
+
 /** The detection bound for one side, or undefined when that side is not expected to detect it. */
 export function detectionBound(entry: FaultEntry, side: Side, c: BoundContext): Bound | undefined {
   if (faultClass(entry) !== 'dead') return undefined;
@@ -370,8 +421,9 @@ export function detectionBound(entry: FaultEntry, side: Side, c: BoundContext): 
   try {
     const s = sidesOf(entry, m);
     if (!s) return looseBound(entry, c);
-    const ownClient = earliest(s.client);
-    const ownServer = earliest(s.server);
+    const healed = (ms: Mechanism[]): Mechanism[] => (s.resume ? ms : untilHeal(ms, entry, m));
+    const ownClient = earliest(healed(s.client));
+    const ownServer = earliest(healed(s.server));
     const found =
       side === 'client'
         ? earliest([

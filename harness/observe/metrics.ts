@@ -308,7 +308,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
       client: overhead(o, 'client', input.end),
       server: overhead(o, 'server', input.end),
     },
-    lanes: lanes(o, detections, falseDetections, reconnects),
+    lanes: lanes(o, detections, reconnects),
   };
 }
 
@@ -350,14 +350,29 @@ function findReconnects(
       .find(healthy);
     if (!next) continue;
     const ready = o.of(next.conn).find((e) => e.kind === 'subject' && e.event?.type === 'ready');
-    const at = ready?.t ?? next.connected!;
+    const readyAt = ready?.t ?? next.connected!;
     const heal = fault.until;
-    const afterHeal = heal !== undefined && heal >= d.at && at >= heal;
+    // A connection that came up while the fault was still on is usable from the heal, unless it
+    // already proved healthy before it (the fault did not touch new connections).
+    const provenEarly =
+      heal !== undefined &&
+      o.of(next.conn).some((e) => e.kind === 'subject' && e.event?.type === 'pong' && e.t < heal);
+    const afterHeal = heal !== undefined && heal >= d.at && !provenEarly;
+    const at = afterHeal ? Math.max(readyAt, heal) : readyAt;
     const from = afterHeal ? heal : d.at;
     const attempts = o.events.filter(
       (e) => e.host === host && e.kind === 'dial' && e.t > d.at && e.t <= at,
     ).length;
-    const b = bound ?? { min: 0, max: Number.POSITIVE_INFINITY, why: 'no bound for this subject' };
+    let b = bound ?? {
+      min: 0,
+      max: input.end - from,
+      why: `no closed form for this subject: [0, end of run] = [0, ${input.end - from}]`,
+    };
+    // A connection whose handshake began before the heal (accepted by the kernel of a paused server,
+    // or up through a stalled proxy) is usable as soon as the path is back: the best case is then 0.
+    if (afterHeal && next.opened < heal) {
+      b = { ...b, min: 0, why: `${b.why}; best case 0: its handshake began before the heal` };
+    }
     const delta = at - from;
     out.push({
       client: host,
@@ -449,12 +464,7 @@ function laneEvent(e: ObservedEvent): LaneEvent | undefined {
   return ev;
 }
 
-function lanes(
-  o: Observed,
-  detections: Detection[],
-  mistakes: FalseDetection[],
-  reconnects: Reconnect[],
-): ConnectionLane[] {
+function lanes(o: Observed, detections: Detection[], reconnects: Reconnect[]): ConnectionLane[] {
   const out = new Map<string, ConnectionLane>();
   const laneOf = (c: ObservedConnection): ConnectionLane => {
     const id = o.lane(c);
@@ -480,18 +490,19 @@ function lanes(
       if (ev) lane.events.push(ev);
     }
   }
-  for (const d of [...detections, ...mistakes]) {
+  for (const d of detections) {
     out.get(d.conn)?.events.push({ t: d.at, kind: 'detect', side: d.side, label: d.reason });
   }
   for (const r of reconnects) {
-    const lane = [...out.values()].find(
-      (l) => l.client === r.client && l.opened <= r.at && (l.closed ?? Infinity) >= r.at,
-    );
+    // The client's newest lane alive at that instant: the connection it reconnected on.
+    const lane = [...out.values()]
+      .filter((l) => l.client === r.client && l.opened <= r.at && (l.closed ?? Infinity) >= r.at)
+      .sort((a, b) => b.opened - a.opened)[0];
     lane?.events.push({
       t: r.at,
       kind: 'reconnect',
       side: 'client',
-      label: `${r.delta} ms after ${r.after}`,
+      label: `${r.delta} ms after the ${r.after}`,
     });
   }
   for (const lane of out.values()) lane.events.sort((a, b) => a.t - b.t);

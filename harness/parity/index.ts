@@ -3,7 +3,15 @@ export { AlignedBackend, type AlignedBackendOptions } from './aligned-backend.ts
 export { compareResults, type ParityEvidence } from './compare.ts';
 export { type DialTap, tapDials } from './dial-tap.ts';
 export { formatParityDiff, formatParityRun, formatParityTable } from './format.ts';
-export { type ParityOptions, ParityError, type ParityRun, runParity } from './run.ts';
+export {
+  type ParityOptions,
+  ParityError,
+  type ParityRun,
+  type RealRun,
+  runParity,
+  type SimSide,
+  simulateForParity,
+} from './run.ts';
 export {
   type Expressibility,
   parityExpressible,

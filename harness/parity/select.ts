@@ -45,13 +45,11 @@ export function toxicJitter(s: Scenario): number {
 }
 
 export interface TimeScaleOptions {
-  /** Longest real run wanted, ms (default 5000). */
-  maxRealMs?: number;
-  /** Fastest scale used (default 0.01: 1 real ms = 100 scenario ms). */
-  maxScale?: number;
-  /** Largest scale allowed even when resolution asks for more (default 0.1). */
+  /** Real ms a scenario's real run may take (default 5000). */
+  budgetMs?: number;
+  /** Largest scale used (default 1: real time). */
   ceiling?: number;
-  /** Real ms the shortest timing quantity of the scenario must last (default 20). */
+  /** Real ms the shortest timing of the scenario must last (default 20). */
   minRealMs?: number;
 }
 
@@ -105,24 +103,37 @@ export function shortestTiming(s: Scenario): { ms: number; what: string } | unde
 }
 
 /**
- * The time scale for a scenario's real run: as fast as 0.01 (the default of the toxiproxy backend),
- * slower when the scenario is long so the run stays near `maxRealMs` — but never so slow that its
- * shortest timing lasts under `minRealMs` real ms; resolution wins over speed.
+ * The time scale for a scenario's real run. The tolerance is a fixed number of real ms, so it is
+ * worth realMs / scale scenario ms: the slower the run, the sharper the comparison. So the run is as
+ * slow as the budget allows (a 2-minute scenario in 5 s runs at ×0.0417: 30 real ms ≙ 720 scenario
+ * ms, against 3000 at ×0.01) — but never so fast that its shortest timing lasts under `minRealMs`
+ * real ms: resolution wins over the budget.
  */
 export function parityTimeScale(s: Scenario, o: TimeScaleOptions = {}): TimeScaleChoice {
-  const maxRealMs = o.maxRealMs ?? 5000;
-  const maxScale = o.maxScale ?? 0.01;
-  const ceiling = o.ceiling ?? 0.1;
+  const budgetMs = o.budgetMs ?? 5000;
+  const ceiling = o.ceiling ?? 1;
   const minRealMs = o.minRealMs ?? 20;
-  const bySpeed = Math.min(maxScale, maxRealMs / s.duration);
+  for (const [name, v] of [
+    ['budgetMs', budgetMs],
+    ['ceiling', ceiling],
+    ['minRealMs', minRealMs],
+  ] as const) {
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+      throw new RangeError(`parityTimeScale: ${name} must be a finite number > 0, got ${String(v)}`);
+    }
+  }
+  const round = (x: number) => Number(x.toPrecision(3));
+  const byBudget = budgetMs / s.duration;
   const shortest = shortestTiming(s);
   const byResolution = shortest ? minRealMs / shortest.ms : 0;
-  let timeScale = bySpeed;
-  let why = `${maxScale === bySpeed ? 'default' : `${s.duration} ms in ≤ ${maxRealMs} real ms`}: ×${Number(bySpeed.toPrecision(3))}`;
-  if (byResolution > bySpeed) {
-    timeScale = Math.min(ceiling, byResolution);
-    why = `shortest timing ${shortest!.what} = ${shortest!.ms} ms must last ≥ ${minRealMs} real ms: ×${Number(timeScale.toPrecision(3))}`;
+  let timeScale: number;
+  let why: string;
+  if (byResolution > byBudget) {
+    timeScale = round(Math.min(ceiling, byResolution));
+    why = `shortest timing ${shortest!.what} = ${shortest!.ms} ms must last ≥ ${minRealMs} real ms: ×${timeScale}`;
+  } else {
+    timeScale = round(Math.min(ceiling, byBudget));
+    why = `${s.duration} ms scenario in a ${budgetMs} ms real budget: ×${timeScale}`;
   }
-  timeScale = Number(timeScale.toPrecision(3));
   return { timeScale, realMs: Math.round(s.duration * timeScale), why };
 }

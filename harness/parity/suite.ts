@@ -4,7 +4,7 @@
  */
 import type { LoadedScenario } from '../scenario/loader.ts';
 import { startToxiproxy, type ToxiproxyServer } from '../toxiproxy/launcher.ts';
-import { type ParityOptions, type ParityRun, runParity } from './run.ts';
+import { type ParityOptions, type ParityRun, runParity, type SimSide, simulateForParity } from './run.ts';
 import { parityExpressible } from './select.ts';
 
 export interface SkippedScenario {
@@ -47,10 +47,10 @@ export async function mapLimit<T, R>(
   return out;
 }
 
-export interface ParitySuiteOptions extends Omit<ParityOptions, 'file' | 'server' | 'timeScale'> {
+export interface ParitySuiteOptions extends Omit<ParityOptions, 'file' | 'server' | 'timeScale' | 'simSide'> {
   /** A running Toxiproxy to share; default one launched for the suite and stopped after. */
   server?: ToxiproxyServer;
-  /** Scenarios run at the same time (default 2: the real runs are timing-sensitive). */
+  /** Real runs at the same time (default 2: more makes timers late on a 2-core machine). */
   concurrency?: number;
   /** A fixed time scale for every scenario; default chosen per scenario. */
   timeScale?: number;
@@ -73,25 +73,46 @@ export interface ParitySuiteResult {
   agree: boolean;
 }
 
+/**
+ * Every simulation first, one at a time (they are CPU-bound and would make a concurrent real run's
+ * timers late), then the real runs, `concurrency` at a time on one Toxiproxy.
+ */
 export async function runParitySuite(
   loaded: readonly LoadedScenario[],
   o: ParitySuiteOptions = {},
 ): Promise<ParitySuiteResult> {
   const { comparable, skipped } = selectParityScenarios(loaded);
   const { server: given, concurrency = 2, onRun, ...rest } = o;
-  const server = given ?? (comparable.length ? await startToxiproxy() : undefined);
   const runs: ParityRun[] = [];
   const failures: ParitySuiteFailure[] = [];
+  const fail = (file: string, scenario: string, e: unknown) => {
+    const failure = { file, scenario, error: e as Error };
+    failures.push(failure);
+    onRun?.(failure);
+  };
+  const sims = new Map<string, SimSide>();
+  for (const { file, scenario } of comparable) {
+    try {
+      sims.set(scenario.name, await simulateForParity(scenario, { ...rest, file }));
+    } catch (e) {
+      fail(file, scenario.name, e);
+    }
+  }
+  const real = comparable.filter((l) => sims.has(l.scenario.name));
+  const server = given ?? (real.length ? await startToxiproxy() : undefined);
   try {
-    await mapLimit(comparable, concurrency, async ({ file, scenario }) => {
+    await mapLimit(real, concurrency, async ({ file, scenario }) => {
       try {
-        const run = await runParity(scenario, { ...rest, file, ...(server ? { server } : {}) });
+        const run = await runParity(scenario, {
+          ...rest,
+          file,
+          simSide: sims.get(scenario.name)!,
+          ...(server ? { server } : {}),
+        });
         runs.push(run);
         onRun?.(run);
       } catch (e) {
-        const failure = { file, scenario: scenario.name, error: e as Error };
-        failures.push(failure);
-        onRun?.(failure);
+        fail(file, scenario.name, e);
       }
     });
   } finally {

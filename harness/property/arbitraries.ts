@@ -219,7 +219,8 @@ export function timeline(options: TimelineOptions): fc.Arbitrary<FaultEntry[]> {
   if (!Number.isSafeInteger(warmup) || warmup < 0 || warmup >= duration) {
     throw new RangeError(`arbitraries.timeline: warmup must be an integer in [0, duration), got ${warmup}`);
   }
-  const fault = fc.oneof(...kinds.map(faultOf));
+  // Cross-shrink: a failing fault of any kind also tries the first kind (the simplest one).
+  const fault = fc.oneof({ withCrossShrink: true }, ...kinds.map(faultOf));
   return fc
     .array(fc.record({ gap: int(gap), length: int(length), fault }), { maxLength: maxFaults })
     .map((specs) => {

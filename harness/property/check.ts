@@ -6,9 +6,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import fc from 'fast-check';
+import type { Scenario } from '../scenario/schema.ts';
 import { scenarioToYaml } from '../scenario/serialize.ts';
 import { describeCase, type PropertyCase } from './case.ts';
-import { type FlatlineProperty, PropertyViolation } from './properties.ts';
+import { type FlatlineProperty, listViolations, PropertyViolation } from './properties.ts';
 
 /** Where counterexamples go unless told otherwise (relative to the working directory). */
 export const DEFAULT_COUNTEREXAMPLE_DIR = 'test-artifacts/counterexamples';
@@ -86,16 +87,30 @@ function counterexampleDir(option: string | false | undefined): string | undefin
 }
 
 /** Writes the case as a scenario file headed by what it broke and how to replay it. */
+export function counterexampleFile(property: FlatlineProperty, c: PropertyCase, dir: string): string {
+  return join(dir, `${property.flatline.scenario(c).name}-seed${c.seed}.yaml`);
+}
+
+/** The flatline command that replays a counterexample file. */
+export function replayCommand(property: FlatlineProperty, c: PropertyCase, file: string): string {
+  const extra = property.flatline.replayExtra;
+  return [`npx flatline run ${file} --backend sim --seed ${c.seed}`, ...(extra ? [extra] : [])].join(' ');
+}
+
+/**
+ * Writes the case as a scenario file headed by `comment`, with `expect` (the violated facts as
+ * expectations, so `flatline run` fails on it too). Returns the file's path.
+ */
 export async function writeCounterexample(
   property: FlatlineProperty,
   c: PropertyCase,
   dir: string,
   comment: string,
+  expect: Scenario['expect'] = [],
 ): Promise<string> {
-  const info = property.flatline;
-  const scenario = info.scenario(c);
+  const scenario = property.flatline.scenario(c, expect);
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `${scenario.name}-seed${c.seed}.yaml`);
+  const file = counterexampleFile(property, c, dir);
   // The editor's schema, relative to the file (the working directory is the repository's root).
   const schemaPath = relative(resolve(dir), resolve('scenarios/scenario.schema.json'));
   await writeFile(file, scenarioToYaml(scenario, { comment, schemaPath }));
@@ -141,7 +156,7 @@ export async function checkProperty(property: FlatlineProperty, options: CheckOp
   const report: CheckReport = { ...base, passed: false, violations, message: '' };
   const lines = [
     `flatline property ${info.name} failed for subject "${info.subject.name}" (${info.summary})`,
-    ...violations.map((v) => `  - ${v}`),
+    listViolations(violations),
   ];
   if (details.counterexample === null || c === undefined) {
     lines.push(
@@ -158,20 +173,19 @@ export async function checkProperty(property: FlatlineProperty, options: CheckOp
       `  replay with fast-check: ${fastCheck}`,
     );
     const dir = counterexampleDir(options.counterexamples);
-    let file = `<${info.scenario(c).name}.yaml>`;
+    const file = dir === undefined ? `<${info.scenario(c).name}.yaml>` : counterexampleFile(property, c, dir);
+    const flatline = replayCommand(property, c, file);
     if (dir !== undefined) {
       const comment = [
         `Counterexample found by flatline property ${info.name} for subject "${info.subject.name}":`,
-        ...violations.map((v) => `- ${v}`),
+        ...violations.slice(0, 8).map((v) => `- ${v}`),
+        ...(violations.length > 8 ? [`… and ${violations.length - 8} more`] : []),
         `fast-check: seed ${details.seed}, path "${details.counterexamplePath}" (${details.numShrinks} shrinks)`,
+        `replay: ${flatline}`,
       ].join('\n');
-      file = await writeCounterexample(property, c, dir, comment);
-      report.file = file;
+      const expect = err instanceof PropertyViolation ? err.expect : [];
+      report.file = await writeCounterexample(property, c, dir, comment, expect);
     }
-    const flatline = [
-      `npx flatline run ${file} --backend sim --seed ${c.seed}`,
-      ...(info.replayExtra ? [info.replayExtra] : []),
-    ].join(' ');
     lines.push(`  replay with flatline:   ${flatline}`);
     if (report.file) lines.push(`  counterexample written to ${report.file}`);
     report.replay = { fastCheck, flatline };

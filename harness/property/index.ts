@@ -26,8 +26,10 @@ export {
   type CheckOptions,
   type CheckReport,
   checkProperty,
+  counterexampleFile,
   DEFAULT_COUNTEREXAMPLE_DIR,
   PropertyCheckFailure,
+  replayCommand,
   writeCounterexample,
 } from './check.ts';
 export { convergenceBound, type ExpectedDetection, expectedDetections, hammeringBound } from './expected.ts';
@@ -38,6 +40,7 @@ export {
   type PropertyName,
   type PropertyOptions,
   PropertyViolation,
+  listViolations,
   properties,
 } from './properties.ts';
 export { type CaseRun, type RunCaseOptions, runCase, type Session, sessions } from './run.ts';

@@ -38,6 +38,17 @@ const SUMMARY: Record<PropertyName, string> = {
   determinism: 'the same seed gives the same trace hash',
 };
 
+/**
+ * Where each property looks by default. No hammering is about outages the client lives through:
+ * long ones (several backoff steps), and never a crash of the client itself.
+ */
+const DEFAULT_CASES: Partial<Record<PropertyName, FaultCaseOptions>> = {
+  noHammering: {
+    kinds: ['partition', 'partition-one-way', 'crash-server'],
+    length: { min: 10_000, max: 200_000 },
+  },
+};
+
 export interface PropertyOptions {
   /** The cases to draw (default: arbitraries.faultCase(), or arbitraries.quietCase() for accuracy). */
   cases?: fc.Arbitrary<PropertyCase>;
@@ -47,6 +58,13 @@ export interface PropertyOptions {
   subjectModule?: string;
 }
 
+/** The first few violations as an indented list (a broken subject can commit hundreds). */
+export function listViolations(violations: readonly string[], max = 8): string {
+  const shown = violations.slice(0, max).map((v) => `  - ${v}`);
+  if (violations.length > max) shown.push(`  … and ${violations.length - max} more`);
+  return shown.join('\n');
+}
+
 /** One case broke the property: what was seen, on which case, and how to replay it. */
 export class PropertyViolation extends Error {
   constructor(
@@ -54,9 +72,11 @@ export class PropertyViolation extends Error {
     readonly subject: string,
     readonly testCase: PropertyCase,
     readonly violations: string[],
+    /** Scenario expectations stating the violated facts (see Verdict.expect). */
+    readonly expect: Scenario['expect'] = [],
   ) {
     super(
-      `flatline property ${property} violated by subject "${subject}":\n${violations.map((v) => `  - ${v}`).join('\n')}\n  case: ${describeCase(testCase)}`,
+      `flatline property ${property} violated by subject "${subject}":\n${listViolations(violations)}\n  case: ${describeCase(testCase)}`,
     );
     this.name = 'PropertyViolation';
   }
@@ -74,7 +94,7 @@ export interface PropertyInfo {
   /** Runs one case and throws a PropertyViolation if it breaks the property. */
   check(c: PropertyCase): Promise<Verdict>;
   /** The case as a scenario (name, description and seed filled in), for files and replays. */
-  scenario(c: PropertyCase): Scenario;
+  scenario(c: PropertyCase, expect?: Scenario['expect']): Scenario;
   /** Words added to the replay command (`--subject <module>`). */
   readonly replayExtra: string | undefined;
   /** Cases run and facts checked since the property was made (or reset). */
@@ -94,7 +114,10 @@ function makeProperty(name: PropertyName, subject: Subject<never>, options: Prop
     );
   }
   const arbitrary =
-    options.cases ?? (name === 'accuracy' ? quietCase(options.arbitrary) : faultCase(options.arbitrary));
+    options.cases ??
+    (name === 'accuracy'
+      ? quietCase(options.arbitrary)
+      : faultCase({ ...DEFAULT_CASES[name], ...options.arbitrary }));
   const scenarioName = `${name}-${safeName(subject.name)}`;
   const replayExtra = options.subjectModule ? `--subject ${options.subjectModule}` : undefined;
   const runOptions = (checkpoints?: number[]) => ({
@@ -123,7 +146,7 @@ function makeProperty(name: PropertyName, subject: Subject<never>, options: Prop
 
   async function check(c: PropertyCase): Promise<Verdict> {
     const v = await judge(c);
-    if (v.violations.length) throw new PropertyViolation(name, subject.name, c, v.violations);
+    if (v.violations.length) throw new PropertyViolation(name, subject.name, c, v.violations, v.expect);
     return v;
   }
 
@@ -135,8 +158,12 @@ function makeProperty(name: PropertyName, subject: Subject<never>, options: Prop
     arbitrary,
     judge,
     check,
-    scenario: (c) =>
-      caseScenario(c, { name: scenarioName, description: `flatline property ${name}: ${SUMMARY[name]}` }),
+    scenario: (c, expect) =>
+      caseScenario(c, {
+        name: scenarioName,
+        description: `flatline property ${name}: ${SUMMARY[name]}`,
+        ...(expect ? { expect } : {}),
+      }),
     replayExtra,
     tally,
   };

@@ -18,6 +18,8 @@ import { caseScenario, type PropertyCase } from './case.ts';
 /** The hosts the runner uses for one client in the direct topology. */
 export const CLIENT_HOST = 'client';
 export const SERVER_HOST = 'server';
+/** Virtual ms the runner may drain after teardown (see runCase). */
+const DRAIN_LIMIT = 1_100_000;
 
 export interface TimedEvent extends SubjectEvent {
   /** Virtual time the harness received it. */
@@ -147,6 +149,10 @@ export async function runCase(
       seed: c.seed,
       subject: observeSubject(subject, recorder, events, sim, leftovers) as Subject<never>,
       backendInstance: backend,
+      // Towards a host that crashed for good, a kernel retransmits until Linux's give-up (924.6 s
+      // after the oldest unacknowledged byte), checked when the 120 s RTO next fires: up to
+      // ~1045 s after the teardown. The drain must outlast that, or it reports a leak that is not.
+      drainLimit: DRAIN_LIMIT,
       ...(options.replayExtra ? { replayExtra: options.replayExtra } : {}),
     });
     return { case: c, scenario, result, recorder, events, snapshots, leftovers };

@@ -5,7 +5,7 @@
  */
 import { within } from '../observe/bounds.ts';
 import type { Side } from '../result.ts';
-import type { FaultEntry } from '../scenario/schema.ts';
+import type { Expectation, FaultEntry } from '../scenario/schema.ts';
 import { describeFault, type PropertyCase } from './case.ts';
 import { convergenceBound, expectedDetections, hammeringBound } from './expected.ts';
 import { type CaseRun, CLIENT_HOST, dials, SERVER_HOST, type Session, sessions } from './run.ts';
@@ -14,9 +14,20 @@ export interface Verdict {
   /** Facts checked (a detection, a reconnect, an outage, a host…); 0 means the case said nothing. */
   checked: number;
   violations: string[];
+  /**
+   * Scenario expectations that state the violated facts, so that the case written out as a scenario
+   * file fails `flatline run` on its own (best effort: hygiene is the runner's clean-teardown check,
+   * determinism needs two runs).
+   */
+  expect: Expectation[];
 }
 
-const ok = (): Verdict => ({ checked: 0, violations: [] });
+const ok = (): Verdict => ({ checked: 0, violations: [], expect: [] });
+
+function expectOnce(v: Verdict, e: Expectation): void {
+  const key = JSON.stringify(e);
+  if (!v.expect.some((x) => JSON.stringify(x) === key)) v.expect.push(e);
+}
 
 /** A session still open at `t` (teardown ends everything at the run's end, which counts as open). */
 function liveAt(s: Session, t: number): boolean {
@@ -83,6 +94,7 @@ export function completeness(run: CaseRun): Verdict {
         v.violations.push(
           `completeness: ${describeFault(entry)} lasted ${length} ms; the ${e.side} ${seen}, outside [${e.bound.min}, ${e.bound.max}] — ${e.bound.why}`,
         );
+        expectOnce(v, { type: 'detect', side: e.side, within: e.bound.max, fault: entry.id, tolerance: 0 });
       }
     }
   });
@@ -117,6 +129,7 @@ export function accuracy(run: CaseRun): Verdict {
     const line = `accuracy: false detection by the ${f.side} on ${f.conn} at ${f.at} ms (${f.reason})`;
     if (!v.violations.some((x) => x.includes(f.conn))) v.violations.push(line);
   }
+  if (v.violations.length) expectOnce(v, { type: 'noFalseDetection', side: 'both' });
   return v;
 }
 
@@ -174,6 +187,7 @@ export function convergence(run: CaseRun): Verdict {
         v.violations.push(
           `${label}: the client's live connection ${session.conn} connected Δ = ${delta} ms after ${detected !== undefined && detected > h ? `its detection at ${detected}` : `the heal at ${h}`}, outside [${conv.min}, ${conv.max}] — ${conv.why}`,
         );
+        expectOnce(v, { type: 'reconnect', within: conv.max, fault: entry.id, tolerance: 0 });
       }
     }
     const clientSockets = run.snapshots.get(cp)?.sockets[CLIENT_HOST];
@@ -229,6 +243,7 @@ export function noHammering(run: CaseRun): Verdict {
       v.violations.push(
         `no hammering: ${describeFault(entry)}: ${n} reconnect attempts in the ${outage} ms between the client's detection at ${met.ended} and ${entry.until === undefined ? 'the end' : 'the heal'}, more than ${bound.max} — ${bound.why}`,
       );
+      expectOnce(v, { type: 'maxAttempts', n: bound.max, fault: entry.id });
     }
   });
   return v;
@@ -267,7 +282,7 @@ export function observedLog(run: CaseRun): string[] {
 
 /** The same seed and case give the same trace hash and the same observations. */
 export function determinism(a: CaseRun, b: CaseRun): Verdict {
-  const v: Verdict = { checked: 1, violations: [] };
+  const v: Verdict = { checked: 1, violations: [], expect: [] };
   const la = observedLog(a);
   const lb = observedLog(b);
   const i = la.findIndex((x, k) => x !== lb[k]);

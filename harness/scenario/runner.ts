@@ -445,6 +445,20 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     } else {
       cast.target = cast.isSim ? { host: SERVER_HOST, port: serverAddress.port } : serverAddress;
     }
+    // On a real backend a fault at 0 must be in place before any client connects (a reset_peer
+    // that arms every connection, say); on the simulator its timer fires before any accept.
+    const plan = timeline(s.faults);
+    const real = async (t: number, kind: 'on' | 'off', entry: FaultEntry): Promise<void> => {
+      try {
+        await step(kind, entry);
+      } catch (e) {
+        throw new RunError(
+          s.name,
+          `${kind === 'on' ? 'applying' : 'healing'} fault "${entry.id}" (${entry.fault.type}) at ${t} ms: ${(e as Error).message}`,
+        );
+      }
+    };
+    if (!sim) while (plan[0] && plan[0].t <= 0) await real(0, plan[0].kind, plan.shift()!.entry);
     for (let i = 0; i < clientHosts.length; i++) await cast.startClient(i);
 
     if (sim) {
@@ -452,10 +466,10 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       await Promise.all(pending);
       if (faultError) throw faultError;
     } else {
-      for (const { t, kind, entry } of timeline(s.faults)) {
+      for (const { t, kind, entry } of plan) {
         const wait = start + t - backend.now();
         if (wait > 0) await backend.runFor(wait);
-        await step(kind, entry);
+        await real(t, kind, entry);
       }
       const rest = start + s.duration - backend.now();
       if (rest > 0) await backend.runFor(rest);

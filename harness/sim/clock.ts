@@ -210,7 +210,8 @@ export class Scheduler {
       this.timers.delete(t.id);
       this.heap.remove(t);
       if (t.func === (dispatchGate as HeapTimer['func'])) {
-        for (const e of (t.args?.[1] as Gate).events) e.target = null;
+        const gate = (t.args as unknown[])[1] as Gate;
+        for (const e of gate.events) e.target = null;
       }
     }
     this.open.clear();
@@ -258,7 +259,9 @@ export class Scheduler {
     };
     const check = (func: unknown) => {
       if (typeof func !== 'function') {
-        throw new TypeError(`[ERR_INVALID_CALLBACK]: Callback must be a function. Received ${String(func)} of type ${typeof func}`);
+        throw new TypeError(
+          `[ERR_INVALID_CALLBACK]: Callback must be a function. Received ${String(func)} of type ${typeof func}`,
+        );
       }
     };
     clock.setTimeout = (func: HeapTimer['func'], delay?: number, ...args: unknown[]) => {

@@ -144,6 +144,7 @@ export class Kernel {
     const l = this.listeners.get(p.dstPort);
     const src = p.src as Endpoint;
     if (!l || (l.address !== '0.0.0.0' && l.address !== p.dstAddr)) {
+      this.ctx.trace.record({ kind: 'refused', src: p.srcLabel, dst: `${this.host.name}:${p.dstPort}` });
       this.replyRst(p);
       return;
     }

@@ -11,7 +11,10 @@
  * the detection window and the idle overhead kept as close as the model allows.
  */
 import type { SweepBackoff, SweepConfig } from '../result.ts';
+import { formatDuration } from '../scenario/duration.ts';
 import { didYouMean } from '../scenario/issues.ts';
+import { REFERENCE_DEFAULTS } from '../scenario/schema.ts';
+import { fromConfig } from './backoff.ts';
 import { ValueError } from './errors.ts';
 
 export interface Preset {
@@ -34,7 +37,8 @@ const S = 1000;
 const M = 60 * S;
 const H = 60 * M;
 
-const SEED_BACKOFF: SweepBackoff = { base: 1 * S, cap: 60 * S, multiplier: 2, jitter: 1 * S, variant: 'seed' };
+const SEED_BACKOFF: SweepBackoff = fromConfig(REFERENCE_DEFAULTS.backoff);
+const D = REFERENCE_DEFAULTS;
 const GRPC_BACKOFF: SweepBackoff = { base: 1 * S, cap: 120 * S, multiplier: 1.6, jitter: 0.2, variant: 'grpc' };
 
 function config(
@@ -53,9 +57,8 @@ export const PRESETS: readonly Preset[] = [
     aliases: ['defaults', 'seed-defaults', 'reference'],
     name: 'seed defaults',
     source: 'SEED-SPEC.md F1/F4/F5/F12/F13: ping 30 s, pong 5–10 s, read 45 s, N = 3, backoff 1 s→60 s + 0–1 s',
-    config: config(30 * S, 10 * S, 45 * S, 3),
-    approximates:
-      'the articles give a 5–10 s pong timeout; 10 s is the reference default. Exact otherwise: this is the model itself.',
+    config: config(D.interval, D.pongTimeout, D.readDeadline, D.missThreshold),
+    approximates: `the reference implementation's defaults (the articles give a 5–10 s pong timeout; the default is ${formatDuration(D.pongTimeout)}). Exact otherwise: this is the model itself.`,
   },
   {
     id: 'linux-keepalive',
@@ -101,7 +104,7 @@ export const PRESETS: readonly Preset[] = [
     aliases: ['grpc-connect-backoff'],
     name: 'gRPC connect backoff',
     source: 'connection backoff: base 1 s, multiplier 1.6, jitter ±0.2, cap 120 s, min connect timeout 20 s',
-    config: config(30 * S, 10 * S, 45 * S, 3, GRPC_BACKOFF),
+    config: config(D.interval, D.pongTimeout, D.readDeadline, D.missThreshold, GRPC_BACKOFF),
     extra: { connectTimeout: 20 * S },
     approximates:
       'the seed heartbeat with gRPC’s reconnect backoff instead of F13’s, to compare reconnect times; gRPC applies the jitter after the cap, as the grpc policy does.',

@@ -60,6 +60,9 @@ export const BUILTIN_PROFILES: readonly { name: string; p50: number; p99: number
 
 export const AS_WRITTEN = 'as-written';
 
+/** What a custom profile may be called (it appears in replay commands). */
+export const PROFILE_NAME = /^[A-Za-z][\w.-]*$/;
+
 /** Largest jitter the model accepts (the round trip's p99 above ~4 minutes is not a heartbeat path). */
 const MAX_JITTER = 120_000;
 
@@ -128,16 +131,25 @@ export function legsFromRtt(p50: number, p99: number): { up: Leg; down: Leg } {
   return { up: { latency: upL, jitter: j }, down: { latency: downL, jitter: j } };
 }
 
+/** Short, for cell labels and heatmap panels: "mobile (RTT 244ms/800ms)", "40ms/300ms", "lan (RTT 2ms)". */
 function describe(p: Omit<LatencyProfile, 'label'>): string {
   if (p.asWritten) return 'as written';
   const m = p.model;
+  const rtt = m.p50 === m.p99 ? formatDuration(m.p50) : `${formatDuration(m.p50)}/${formatDuration(m.p99)}`;
+  // A name made of the numbers already says them.
+  return /[/±]/.test(p.name) ? p.name : `${p.name} (RTT ${rtt})`;
+}
+
+/** How the profile is modelled, in full (for the sweep's environment block). */
+export function explainProfile(p: LatencyProfile): string {
+  if (p.asWritten) return p.note ?? 'as written';
+  const leg = (l: Leg) => `${formatDuration(l.latency)} ± ${formatDuration(l.jitter)}`;
   const legs =
-    p.up.latency === p.down.latency
-      ? `${formatDuration(p.up.latency)} ± ${formatDuration(p.up.jitter)}`
-      : `${formatDuration(p.up.latency)}/${formatDuration(p.down.latency)} ± ${formatDuration(p.up.jitter)}`;
-  const rtt =
-    m.p50 === m.p99 ? `RTT ${formatDuration(m.p50)}` : `RTT p50 ${formatDuration(m.p50)} · p99 ${formatDuration(m.p99)}`;
-  return p.up.jitter === 0 && p.down.jitter === 0 ? `${p.name} (${rtt})` : `${p.name} (${rtt}; legs ${legs})`;
+    p.up.latency === p.down.latency && p.up.jitter === p.down.jitter
+      ? `each leg ${leg(p.up)}`
+      : `up ${leg(p.up)}, down ${leg(p.down)}`;
+  const target = p.target ? `; asked RTT p50 ${formatDuration(p.target.p50)} · p99 ${formatDuration(p.target.p99)}` : '';
+  return `${legs} (uniform, never below 0); model RTT p50 ${formatDuration(p.model.p50)} · p99 ${formatDuration(p.model.p99)} · max ${formatDuration(p.model.max)}${target}`;
 }
 
 function finish(p: Omit<LatencyProfile, 'label' | 'model'>): LatencyProfile {
@@ -195,7 +207,7 @@ export function parseProfile(text: string): LatencyProfile {
   const eq = t.indexOf('=');
   const name = eq >= 0 ? t.slice(0, eq).trim() : undefined;
   const body = eq >= 0 ? t.slice(eq + 1).trim() : t;
-  if (name !== undefined && !/^[A-Za-z][\w.-]*$/.test(name)) {
+  if (name !== undefined && !PROFILE_NAME.test(name)) {
     throw new ValueError(`"${name}": a profile name starts with a letter and has letters, digits, . _ -`);
   }
   if (body === AS_WRITTEN && name === undefined) return asWrittenProfile();

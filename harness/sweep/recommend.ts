@@ -76,13 +76,21 @@ function numbers(s: Summary): string {
   return parts.join(', ');
 }
 
-/** Why a configuration fails: each failed goal once, with its numbers and where it failed. */
+/**
+ * Why a configuration fails: each failed goal once, with its numbers and where it failed (the same
+ * numbers in several places are written once, with every place).
+ */
 export function failureReasons(failed: readonly (GoalVerdict & { where: string })[], limit = 3): string {
-  const byGoal = new Map<string, { why: string; where: string }[]>();
-  for (const f of failed) byGoal.set(f.goal, [...(byGoal.get(f.goal) ?? []), { why: f.why, where: f.where }]);
+  const byGoal = new Map<string, Map<string, string[]>>();
+  for (const f of failed) {
+    const whys = byGoal.get(f.goal) ?? new Map<string, string[]>();
+    whys.set(f.why, [...(whys.get(f.why) ?? []), f.where]);
+    byGoal.set(f.goal, whys);
+  }
   return [...byGoal]
-    .map(([goal, list]) => {
-      const shown = list.slice(0, limit).map((x) => `${x.why} (${x.where})`);
+    .map(([goal, whys]) => {
+      const list = [...whys];
+      const shown = list.slice(0, limit).map(([why, where]) => `${why} (${where.join(', ')})`);
       const more = list.length > limit ? `; and ${list.length - limit} more` : '';
       return `${goal}: ${shown.join('; ')}${more}`;
     })
@@ -137,6 +145,10 @@ export function recommend(candidates: readonly Candidate[], o: RecommendOptions 
     return { why, rejected };
   }
   const runnerUp = passing[1];
+  const unhealthy = [
+    best.toleranceClient <= 0 ? `T − r_max = ${formatDuration(best.toleranceClient)} (the pong timeout is below the worst round trip)` : '',
+    best.toleranceServer <= 0 ? `R − I − spread = ${formatDuration(best.toleranceServer)} (the read deadline is below the worst gap between pings)` : '',
+  ].filter(Boolean);
   const why = [
     `${label(best)} is the cheapest of ${passing.length} configuration${passing.length === 1 ? '' : 's'} meeting every goal in every scenario and latency profile: ${numbers(best)}.`,
     runnerUp
@@ -144,6 +156,9 @@ export function recommend(candidates: readonly Candidate[], o: RecommendOptions 
           runnerUp.detectionP99 === undefined ? '' : `, p99 detection ${formatDuration(runnerUp.detectionP99)}`
         }.`
       : 'No runner-up: it is the only configuration meeting every goal.',
+    unhealthy.length
+      ? `Caution: on the latency profile's worst case ${unhealthy.join(' and ')}, so false detections are possible although none was measured; --tolerate-latency 0 makes that a goal.`
+      : '',
     passing.length > 2 ? `${passing.length - 2} more meet the goals at a higher cost.` : '',
     failing.length ? `${failing.length} fail a goal (see rejected).` : '',
     ...passingPresets

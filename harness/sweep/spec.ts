@@ -5,12 +5,14 @@
  * field by field, and `resolveSpec` fills in the defaults and expands the grid.
  *
  * Defaults: with no grid option at all, I ∈ {5s, 15s, 30s} × T ∈ {2s, 5s, 10s}; an axis not given is
- * the seed default (I 30s, T 10s, R 1.5·I — the seed's 45 s/30 s ratio —, N 3, backoff
- * seed:1s:1m:2:1s). Scenarios: black-hole. Latency: lan (scenario files: as written). Seeds 1…5.
+ * the reference default (REFERENCE_DEFAULTS: I 30s, T 5s, N 3, backoff seed:1s:1m:2:1s) and R keeps
+ * the seed's ratio to I (45 s / 30 s = 1.5·I). Scenarios: black-hole. Latency: lan (scenario files: as written). Seeds 1…5.
  * Goals: none given means "no false detections".
  */
 import type { SweepBackoff, SweepConfig } from '../result.ts';
+import { REFERENCE_DEFAULTS } from '../scenario/schema.ts';
 import { type DurationValue, resolveDuration } from './axis.ts';
+import { fromConfig } from './backoff.ts';
 import { configKey } from './describe.ts';
 import { COMMAND_LINE, SweepSpecError } from './errors.ts';
 import type { DetectGoal, SweepGoals } from './goals.ts';
@@ -80,16 +82,17 @@ export interface SweepSpec {
 }
 
 const S = 1000;
-export const DEFAULT_BACKOFF: SweepBackoff = { base: 1 * S, cap: 60 * S, multiplier: 2, jitter: 1 * S, variant: 'seed' };
+export const DEFAULT_BACKOFF: SweepBackoff = fromConfig(REFERENCE_DEFAULTS.backoff);
 export const DEFAULT_GRID: Pick<GridAxes, 'interval' | 'pongTimeout'> = {
   interval: [5 * S, 15 * S, 30 * S],
   pongTimeout: [2 * S, 5 * S, 10 * S],
 };
+/** An axis not given is the reference default; R keeps the seed's ratio to I (45 s / 30 s). */
 export const SINGLE_DEFAULTS: GridAxes = {
-  interval: [30 * S],
-  pongTimeout: [10 * S],
-  readDeadline: [{ times: 1.5 }],
-  missThreshold: [3],
+  interval: [REFERENCE_DEFAULTS.interval],
+  pongTimeout: [REFERENCE_DEFAULTS.pongTimeout],
+  readDeadline: [{ times: REFERENCE_DEFAULTS.readDeadline / REFERENCE_DEFAULTS.interval }],
+  missThreshold: [REFERENCE_DEFAULTS.missThreshold],
   backoff: [DEFAULT_BACKOFF],
 };
 export const DEFAULT_SEEDS = 5;
@@ -179,7 +182,7 @@ export function resolveSpec(parts: SpecParts): SweepSpec {
 
   const files = parts.scenarios ?? [];
   let faults = parts.faults ?? (files.length ? [] : [builtin('black-hole')]);
-  if (goals.tolerateLatency !== undefined) {
+  if (goals.tolerateLatency !== undefined && goals.tolerateLatency > 0) {
     const step = builtin('latency-step', goals.tolerateLatency);
     if (!faults.some((f) => f.spec === step.spec)) faults = [...faults, step];
   }

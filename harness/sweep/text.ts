@@ -1,0 +1,147 @@
+/**
+ * The terminal summary of a sweep: one row per configuration (worst case over its cells), the
+ * recommendation with its reasons, what was rejected and why, the presets, and the replay command.
+ * Plain text, fixed-width columns; the HTML and Markdown reports carry the full detail.
+ */
+import type { SweepCell, SweepConfig, SweepResult } from '../result.ts';
+import { formatDuration } from '../scenario/duration.ts';
+import { configKey, describeConfig, fmtNumber } from './describe.ts';
+import { PRESETS } from './presets.ts';
+import { BUILTIN_PROFILES } from './profiles.ts';
+
+interface Row {
+  mark: string;
+  name: string;
+  cells: SweepCell[];
+}
+
+function worst(values: (number | undefined)[], pick: (...v: number[]) => number): number | undefined {
+  const v = values.filter((x): x is number => x !== undefined);
+  return v.length ? pick(...v) : undefined;
+}
+
+function columns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function row(r: Row, goals: string[]): string[] {
+  const d = (v: number | undefined) => (v === undefined ? '—' : formatDuration(v));
+  const p99 = worst(
+    r.cells.map((c) => c.detection?.p99),
+    Math.max,
+  );
+  const rec = worst(
+    r.cells.map((c) => c.reconnect?.p99),
+    Math.max,
+  );
+  const fr = worst(
+    r.cells.map((c) => c.falseDetectionRate),
+    Math.max,
+  );
+  const msgs = worst(
+    r.cells.map((c) => c.overhead.client.messagesPerHour + c.overhead.server.messagesPerHour),
+    Math.max,
+  );
+  const tc = worst(
+    r.cells.map((c) => c.latencyTolerance.client),
+    Math.min,
+  );
+  const ts = worst(
+    r.cells.map((c) => c.latencyTolerance.server),
+    Math.min,
+  );
+  const marks = goals
+    .map((g, i) => {
+      const failed = r.cells.some((c) => c.goals.some((v) => v.goal === g && !v.met));
+      return `${failed ? '✗' : '✓'}${i + 1}`;
+    })
+    .join(' ');
+  return [
+    r.mark,
+    r.name,
+    d(p99),
+    fr === undefined ? '—' : fmtNumber(fr),
+    d(rec),
+    msgs === undefined ? '—' : String(msgs),
+    `${d(tc)} / ${d(ts)}`,
+    marks,
+  ];
+}
+
+const HEADER = ['', 'configuration', 'p99 T_D', 'false/conn·h', 'reconnect p99', 'msg/conn·h', 'tolerance C / S', 'goals'];
+
+export function sweepSummary(r: SweepResult): string {
+  const rec = r.recommendation;
+  const same = (a: SweepConfig | undefined, b: SweepConfig) => a !== undefined && configKey(a) === configKey(b);
+  const groups = new Map<string, Row>();
+  for (const cell of r.cells) {
+    const key = configKey(cell.config);
+    const g = groups.get(key);
+    if (g) g.cells.push(cell);
+    else {
+      const mark = same(rec.best, cell.config) ? '★' : same(rec.runnerUp, cell.config) ? '☆' : '';
+      groups.set(key, { mark, name: describeConfig(cell.config), cells: [cell] });
+    }
+  }
+  for (const g of groups.values()) {
+    if (!g.mark) g.mark = g.cells.every((c) => c.goals.every((v) => v.met)) ? '✓' : '✗';
+  }
+  const scenarios = new Set(r.cells.map((c) => c.scenario)).size;
+  const profiles = new Set(r.cells.map((c) => c.latencyProfile)).size;
+  const out: string[] = [
+    `flatline sweep "${r.name}": ${groups.size} configuration${groups.size === 1 ? '' : 's'}${r.presets.length ? ` + ${r.presets.length} preset${r.presets.length === 1 ? '' : 's'}` : ''} × ${scenarios} scenario${scenarios === 1 ? '' : 's'} × ${profiles} latency profile${profiles === 1 ? '' : 's'} × ${r.seeds.length} seed${r.seeds.length === 1 ? '' : 's'} on ${r.backend}`,
+    `goals: ${r.goals.map((g, i) => `(${i + 1}) ${g}`).join('  ')}`,
+    '',
+    ...columns([HEADER, ...[...groups.values()].map((g) => row(g, r.goals))]).map((l) => `  ${l}`),
+    '',
+    rec.best ? `recommended: ${describeConfig(rec.best)}` : 'recommended: none — no configuration met every goal',
+    `why: ${rec.why}`,
+  ];
+  if (rec.rejected.length) {
+    out.push('', 'rejected:');
+    for (const x of rec.rejected) out.push(`  ${describeConfig(x.config)}`, `    ${x.why}`);
+  }
+  if (r.presets.length) {
+    out.push('', 'presets:');
+    const rows = r.presets.map((p) =>
+      row({ mark: p.cells.every((c) => c.goals.every((v) => v.met)) ? '✓' : '✗', name: p.name, cells: p.cells }, r.goals),
+    );
+    out.push(...columns([['', 'preset', ...HEADER.slice(2)], ...rows]).map((l) => `  ${l}`));
+  }
+  out.push('', `replay: ${r.replay}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** `flatline sweep --list-presets`. */
+export function presetList(): string {
+  const out: string[] = ['Presets (flatline sweep --preset <id>[,<id>…] or all):', ''];
+  for (const p of PRESETS) {
+    out.push(`${p.id}${p.aliases?.length ? ` (also ${p.aliases.join(', ')})` : ''} — ${p.name}`);
+    out.push(`  config:  ${describeConfig(p.config)}${p.extra?.connectTimeout ? ` · connect timeout ${formatDuration(p.extra.connectTimeout)}` : ''}`);
+    out.push(`  source:  ${p.source}`);
+    out.push(`  mapping: ${p.approximates}`, '');
+  }
+  return out.join('\n');
+}
+
+/** `flatline sweep --list-profiles`. */
+export function profileList(): string {
+  const out = ['Latency profiles (flatline sweep --latency <name|p50/p99|L±J>[,…]), round trip:', ''];
+  for (const p of BUILTIN_PROFILES) {
+    out.push(`  ${p.name.padEnd(17)} p50 ${formatDuration(p.p50).padEnd(6)} p99 ${formatDuration(p.p99).padEnd(6)} ${p.note}`);
+  }
+  out.push(
+    '',
+    'Custom: 40ms/300ms (round-trip p50/p99), 20ms+-5ms (per leg), office=40ms/300ms (named).',
+    'Model: each leg delays a packet uniformly in [L − J, L + J] (never below 0); L = p50/2 per leg and J the',
+    'smallest jitter whose round-trip p99 reaches the target (≈ (p99 − p50)/1.717). The tail is matched; a heavy',
+    'tail (J > L) moves the model’s median up, which the cell label shows.',
+  );
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,124 @@
+/**
+ * `flatline run --backend toxiproxy` interrupted: exit 130 on SIGINT mid-run, leaving no
+ * toxiproxy-server, no supervisor and no listening socket behind. (Exit 3 for an unreachable
+ * Toxiproxy needs no Toxiproxy and is in usage.test.ts.)
+ *
+ * The CLI launches toxiproxy-server itself here, so the test needs the binary and follows
+ * test/toxiproxy's rule: with CI=true it runs (and fails loudly without Toxiproxy), otherwise it is
+ * skipped loudly.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithBinary, isAlive, requireBinary, waitUntil } from '../toxiproxy/support.ts';
+import { blackholeScenario, killStragglers, startFlatline, Workspace } from './cli.ts';
+
+let ws: Workspace;
+beforeAll(() => {
+  ws = new Workspace();
+});
+afterAll(() => {
+  killStragglers();
+  ws.remove();
+});
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  cmdline: string[];
+}
+
+/** Every live process whose parent chain leads to `root` (Linux /proc). */
+function descendants(root: number): Proc[] {
+  const all = new Map<number, Proc>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      all.set(Number(entry), { pid: Number(entry), ppid, cmdline });
+    } catch {
+      // Gone between readdir and read.
+    }
+  }
+  const out: Proc[] = [];
+  const below = new Set([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of all.values()) {
+      if (below.has(p.ppid) && !below.has(p.pid)) {
+        below.add(p.pid);
+        out.push(p);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+describeWithBinary('flatline run --backend toxiproxy: SIGINT mid-run', () => {
+  it('exits 130 and leaves no toxiproxy-server, supervisor or listening socket', async () => {
+    requireBinary();
+    // 30 scenario minutes at 0.01 = 18 s of real time: the run is certainly still going at SIGINT.
+    const scenario = ws.write('long.yaml', blackholeScenario({ name: 'interrupted', duration: '30m' }));
+    // TOXIPROXY_URL empty: the CLI launches (and must stop) its own toxiproxy-server.
+    const cli = startFlatline(['run', scenario, '--backend', 'toxiproxy', '--time-scale', '0.01'], {
+      env: { TOXIPROXY_URL: '' },
+      timeoutMs: 45_000,
+    });
+    const pid = cli.child.pid!;
+    let toxiproxy: Proc | undefined;
+    await waitUntil(
+      () => {
+        toxiproxy = descendants(pid).find((p) => p.cmdline[0]?.endsWith('toxiproxy-server'));
+        return toxiproxy !== undefined || cli.child.exitCode !== null;
+      },
+      30_000,
+      'the CLI to launch toxiproxy-server',
+    );
+    expect(toxiproxy, `no toxiproxy-server under the CLI; stderr:\n${cli.stderr()}`).toBeDefined();
+    const apiPort = Number(toxiproxy!.cmdline[toxiproxy!.cmdline.indexOf('-port') + 1]);
+    const api = `http://127.0.0.1:${apiPort}`;
+    // Mid-run means the scenario's proxy exists (the subjects are started right after it).
+    let proxyListen: string | undefined;
+    const started = performance.now();
+    while (proxyListen === undefined && performance.now() - started < 20_000) {
+      const proxies = (await (await fetch(`${api}/proxies`)).json()) as Record<string, { listen: string }>;
+      proxyListen = Object.values(proxies)[0]?.listen;
+      if (proxyListen === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(proxyListen, 'the scenario never created its proxy').toBeDefined();
+    const proxyPort = Number(proxyListen!.slice(proxyListen!.lastIndexOf(':') + 1));
+    await new Promise((r) => setTimeout(r, 500));
+    const tree = descendants(pid);
+    expect(tree.map((p) => p.pid)).toContain(toxiproxy!.pid);
+    expect(await listening(apiPort)).toBe(true);
+    expect(await listening(proxyPort)).toBe(true);
+
+    cli.child.kill('SIGINT');
+    const run = await cli.done;
+    expect(run.signal).toBeNull();
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).toContain('SIGINT: stopping, cleaning up');
+    // Everything the CLI started (the supervisor and toxiproxy-server) is gone; allow the kernel a
+    // moment to reap the last of them.
+    for (const p of tree)
+      await waitUntil(() => !isAlive(p.pid), 2000, `${p.cmdline.join(' ')} (pid ${p.pid}) to exit`);
+    expect(await listening(apiPort)).toBe(false);
+    expect(await listening(proxyPort)).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,112 @@
+/**
+ * Parity: every Toxiproxy-expressible scenario of the built-in library (scenarios/*.yaml) and of this
+ * suite's own fixtures (test/parity/fixtures/*.yaml) runs on the simulator and through real
+ * Toxiproxy with the same seed, and the outcomes must agree row by row (harness/parity/compare.ts):
+ * which side detects each fault, the F15 reason, detection and reconnect Δ within the tolerance,
+ * attempts within ±1, false-detection counts and every expectation's verdict.
+ *
+ * Tolerance (harness/parity/tolerance.ts): ±30 real ms (3000 scenario ms at ×0.01) + 5 % of the
+ * simulator's value, + 3 real ms per reconnect attempt, + any latency-toxic jitter; a heartbeat at
+ * the onset may move a detection by one interval, an attempt at the heal may move a reconnect by one
+ * worst backoff wait — both recognized from the simulator's own timeline, and printed in the row.
+ *
+ * Time scale per scenario (harness/parity/select.ts): the tolerance is a fixed number of real ms, so
+ * each scenario runs as slowly as a real-time budget allows — 5 s, less when the library is large
+ * (70 s × 2 concurrent / number of scenarios, at least 1.5 s), so the file stays under ~90 s: a
+ * 2-minute scenario runs at ×0.0417, where 30 real ms are 720 scenario ms. Never so fast that the
+ * scenario's shortest timing (pong timeout, R − I, a fault's length, a latency margin) lasts under
+ * 20 real ms: below that, a real timer's lateness and a pong through Toxiproxy are the size of the
+ * timing itself, and resolution wins over the budget.
+ * Every simulation runs first; then two real runs at a time on the file's one Toxiproxy (more makes
+ * timers late on 2 cores). A real run during which this process's event loop stalled longer than the
+ * tolerance's 30 real ms is repeated (up to twice) before it is compared: the condition is the
+ * measured stall, never the comparison.
+ *
+ * Toxiproxy comes from test/toxiproxy/support.ts: with CI=true these tests run (and fail without
+ * Toxiproxy); outside CI without it they are skipped with a loud warning.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, expect, it } from 'vitest';
+import { formatParityDiff, formatParityRun } from '../../harness/parity/format.ts';
+import { runParity, type SimSide, simulateForParity } from '../../harness/parity/run.ts';
+import { selectParityScenarios } from '../../harness/parity/suite.ts';
+import { describeTolerance } from '../../harness/parity/tolerance.ts';
+import { expandScenarioPaths, type LoadedScenario, loadScenarios } from '../../harness/scenario/loader.ts';
+import { describeToxiproxy, useToxiproxyServer } from '../toxiproxy/support.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CONCURRENCY = 2;
+
+async function load(dir: string): Promise<LoadedScenario[]> {
+  // The library may still be empty while it is written; an empty directory is not an error here.
+  const files = await expandScenarioPaths([dir], ROOT).catch(() => []);
+  return files.length ? loadScenarios(files, { cwd: ROOT }) : [];
+}
+
+const library = await load('scenarios');
+const fixtures = await load('test/parity/fixtures');
+const { comparable, skipped } = selectParityScenarios([...library, ...fixtures]);
+/** Real ms per scenario: the file stays under ~90 s however large the library grows. */
+const BUDGET_MS = Math.max(1500, Math.min(5000, (70_000 * CONCURRENCY) / Math.max(1, comparable.length)));
+
+/** At most CONCURRENCY real runs at once, whatever vitest's own concurrency. */
+let running = 0;
+const queue: (() => void)[] = [];
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= CONCURRENCY) await new Promise<void>((resolve) => queue.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    queue.shift()?.();
+  }
+}
+
+describeToxiproxy('parity: sim vs real Toxiproxy, same scenario and seed', () => {
+  const server = useToxiproxyServer();
+  // Every simulation before any real run: a simulation holds the event loop (CPU-bound), which
+  // would make a concurrent real run's timers late.
+  const sims = new Map<string, SimSide | Error>();
+  beforeAll(async () => {
+    for (const { file, scenario } of comparable) {
+      sims.set(scenario.name, await simulateForParity(scenario, { file }).catch((e: Error) => e));
+    }
+  });
+
+  it('has scenarios to compare: every fixture, and the library once it has proxy scenarios', () => {
+    if (skipped.length) {
+      console.info(
+        `parity: not comparable (kept out on purpose):\n${skipped.map((s) => `  ${s.file}: ${s.why}`).join('\n')}`,
+      );
+    }
+    expect(fixtures.length).toBeGreaterThanOrEqual(4);
+    expect(comparable.map((c) => c.file)).toEqual(
+      expect.arrayContaining(fixtures.map((f) => f.file)),
+    );
+  });
+
+  for (const { file, scenario } of comparable) {
+    it.concurrent(
+      `${scenario.name} (${file}) agrees on both backends`,
+      async () => {
+        const simSide = sims.get(scenario.name);
+        if (simSide instanceof Error || simSide === undefined) throw simSide ?? new Error('no simulation');
+        const run = await slot(() =>
+          runParity(scenario, { file, server: server(), simSide, timeScaleOptions: { budgetMs: BUDGET_MS } }),
+        );
+        console.info(
+          `${formatParityRun(run)}\n  tolerance: ${describeTolerance(run.tolerance)}\n  real runs: ${run.realRuns
+            .map((r) => `event loop max ${r.eventLoopDelay.max.toFixed(1)} ms`)
+            .join(', ')}`,
+        );
+        expect(run.real.backend).toBe('toxiproxy');
+        expect(run.sim.parity).toBe(run.rows);
+        expect(run.real.parity).toBe(run.rows);
+        expect(run.rows.filter((r) => !r.agree), formatParityDiff(run.rows)).toEqual([]);
+      },
+      120_000,
+    );
+  }
+});

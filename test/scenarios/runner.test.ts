@@ -1,0 +1,146 @@
+/**
+ * The runner's contract beyond the library: nothing is left running after a run (no timer, no
+ * socket — checked on a simulator the test owns, passed as backendInstance), faults still on at the
+ * end are undone, teardown works around paused and crashed hosts, and input the runner cannot run is
+ * refused with a RunError that names the problem before anything starts.
+ */
+import { describe, expect, it } from 'vitest';
+import { RunError, runScenario } from '../../harness/scenario/runner.ts';
+import { parseScenario, type Scenario, type ScenarioInput } from '../../harness/scenario/schema.ts';
+import { createSimBackend } from '../../harness/sim/backend.ts';
+
+function scenario(input: Partial<ScenarioInput> & Pick<ScenarioInput, 'faults'>): Scenario {
+  const parsed = parseScenario({
+    name: 'runner-test',
+    topology: { kind: 'direct', latency: '5ms' },
+    duration: '40s',
+    config: {
+      interval: '5s',
+      pongTimeout: '2s',
+      readDeadline: '12s',
+      backoff: { base: '1s', cap: '4s', jitter: '500ms' },
+    },
+    ...input,
+  });
+  if (!parsed.ok) throw new Error(parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  return parsed.scenario;
+}
+
+/** Runs on a simulator the test owns and returns what is left on it afterwards. */
+async function leftovers(s: Scenario) {
+  const backend = createSimBackend({ seed: 3 });
+  try {
+    const result = await runScenario(s, { backend: 'sim', backendInstance: backend });
+    return { result, timers: backend.sim.pendingTimers(), sockets: backend.sim.openSockets() };
+  } finally {
+    await backend.close();
+  }
+}
+
+describe('teardown leaves nothing behind (hygiene)', () => {
+  it('a healed black-hole through the proxy: no pending timer, no open socket, proxy removed', async () => {
+    const { result, timers, sockets } = await leftovers(
+      scenario({
+        topology: { kind: 'proxy', latency: '5ms' },
+        faults: [
+          { id: 'bh', at: '10s', until: '25s', fault: { type: 'timeout', stream: 'both', timeout: 0 } },
+        ],
+        expect: [{ type: 'detect', side: 'client' }],
+      }),
+    );
+    expect(result.expectations.filter((e) => !e.passed)).toEqual([]);
+    expect(timers).toBe(0);
+    expect(sockets).toBe(0);
+  });
+
+  it('faults still on at the end (a partition, a NAT, a latency toxic) are undone, so every FIN gets through', async () => {
+    for (const s of [
+      scenario({ faults: [{ id: 'cut', at: '10s', fault: { type: 'partition', direction: 'both' } }] }),
+      scenario({ faults: [{ id: 'nat', at: '5s', fault: { type: 'nat', idleTimeout: '1s' } }] }),
+      scenario({
+        topology: { kind: 'proxy', latency: '5ms' },
+        faults: [{ id: 'slow', at: '10s', fault: { type: 'latency', latency: '1500ms' } }],
+      }),
+    ]) {
+      const { result, timers, sockets } = await leftovers(s);
+      expect(result.expectations.filter((e) => e.name === 'clean teardown')).toEqual([]);
+      expect([s.faults[0]!.id, timers, sockets]).toEqual([s.faults[0]!.id, 0, 0]);
+    }
+  });
+
+  it('a server paused to the end of the run is closed at its resume; a crashed, never restarted host is skipped', async () => {
+    for (const s of [
+      scenario({ faults: [{ id: 'gc', at: '30s', until: '40s', fault: { type: 'pause', host: 'server' } }] }),
+      scenario({ faults: [{ id: 'dead', at: '20s', fault: { type: 'crash', host: 'server' } }] }),
+      scenario({
+        faults: [{ id: 'dead', at: '20s', fault: { type: 'crash', host: 'client', close: 'rst' } }],
+      }),
+    ]) {
+      const { result, timers, sockets } = await leftovers(s);
+      expect(result.expectations.filter((e) => e.name === 'clean teardown')).toEqual([]);
+      expect([timers, sockets]).toEqual([0, 0]);
+    }
+  });
+
+  it('a runner-owned simulator is closed: a second run with the same seed replays the first exactly', async () => {
+    const s = scenario({ faults: [{ id: 'cut', at: '10s', until: '20s', fault: { type: 'partition' } }] });
+    const a = await runScenario(s, { backend: 'sim', seed: 9 });
+    const b = await runScenario(s, { backend: 'sim', seed: 9 });
+    expect(b.traceHash).toBe(a.traceHash);
+    expect(b.seed).toBe(9);
+    expect(a.replay).toBe('npx flatline run <runner-test.yaml> --backend sim --seed 9');
+  });
+});
+
+describe('crash fault (sim-only): what the peer sees, and the restart', () => {
+  it('close: rst — the client process dies on a live OS: the server gets the RST one leg later (d_u = 5 ms)', async () => {
+    const s = scenario({
+      faults: [
+        { id: 'kill', at: '20s', until: '30s', fault: { type: 'crash', host: 'client', close: 'rst' } },
+      ],
+      expect: [{ type: 'detect', side: 'server', reason: 'reset' }],
+    });
+    const { result } = await leftovers(s);
+    expect(result.detections.map((d) => [d.side, d.reason, d.delta])).toEqual([['server', 'reset', 5]]);
+    expect(result.passed).toBe(true);
+    // The restarted client connects again: a second lane for it.
+    expect(result.lanes.filter((l) => l.client === 'client').length).toBe(2);
+  });
+});
+
+describe('input the runner cannot run is refused with a RunError', () => {
+  it('a sim-only fault on the toxiproxy backend names the fault, before any Toxiproxy is needed', async () => {
+    const s = scenario({ faults: [{ id: 'split', at: '10s', fault: { type: 'partition' } }] });
+    const err = await runScenario(s, { backend: 'toxiproxy' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunError);
+    expect((err as RunError).message).toMatch(/fault "split" \(partition\) exists only on the sim backend/);
+    expect((err as RunError).scenario).toBe('runner-test');
+  });
+
+  it('an unknown subject is named, with the built-in ones and how to pass one', async () => {
+    const s = scenario({ subject: 'my-heartbeat', config: {}, faults: [] });
+    const err = await runScenario(s, { backend: 'sim' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunError);
+    expect((err as Error).message).toMatch(
+      /subject "my-heartbeat" is not built in \(built in: reference\).*--subject/,
+    );
+  });
+
+  it('loss, which the simulator has no model for, is refused rather than silently skipped', async () => {
+    const s = scenario({ faults: [{ id: 'lossy', at: '10s', fault: { type: 'loss', probability: 0.1 } }] });
+    const err = await runScenario(s, { backend: 'sim' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunError);
+    expect((err as Error).message).toMatch(
+      /fault "lossy" \(loss\) is not supported: the simulator has no packet-loss model/,
+    );
+  });
+
+  it('a crash with convention C2 is refused: a crashed host loses what arrives (C1)', async () => {
+    const s = scenario({
+      faults: [{ id: 'c', at: '10s', fault: { type: 'crash', host: 'server', convention: 'C2' } }],
+    });
+    await expect(runScenario(s, { backend: 'sim' })).rejects.toThrow(
+      /crash\) with convention C2 is not supported/,
+    );
+  });
+});
