@@ -7,23 +7,57 @@ import { pathToFileURL } from 'node:url';
 import type { Subject } from '../backend.ts';
 import { UsageError } from './exit.ts';
 
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    // A .ts file outside a "type": "module" package is CommonJS to Node, and the ESM-only loader the
+    // bin registers cannot load it (ERR_REQUIRE_CYCLE_MODULE); tsx's tsImport compiles it either way.
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_CYCLE_MODULE') throw e;
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  }
+}
+
+const isSubject = (x: unknown): boolean =>
+  typeof (x as Record<string, unknown> | undefined)?.startServer === 'function' &&
+  typeof (x as Record<string, unknown> | undefined)?.startClient === 'function';
+
 export async function loadSubject(path: string): Promise<Subject<never>> {
   const url = pathToFileURL(resolve(path)).href;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(url)) as Record<string, unknown>;
+    mod = await importModule(url);
   } catch (e) {
     throw new UsageError(`--subject ${path}: cannot load the module: ${(e as Error).message}`);
   }
-  const candidate = (mod.subject ?? mod.default) as Partial<Subject<never>> | undefined;
-  const missing = ['startServer', 'startClient'].filter(
-    (k) => typeof (candidate as Record<string, unknown> | undefined)?.[k] !== 'function',
-  );
+  let candidate = (mod.subject ?? mod.default) as Record<string, unknown> | undefined;
+  // Loaded as CommonJS, the default export is module.exports: the ES exports sit one level down.
+  if (!isSubject(candidate) && candidate && typeof candidate === 'object') {
+    const inner = candidate.subject ?? candidate.default;
+    if (isSubject(inner)) candidate = inner as Record<string, unknown>;
+  }
+  const missing = ['startServer', 'startClient'].filter((k) => typeof candidate?.[k] !== 'function');
   if (!candidate || missing.length) {
     throw new UsageError(
       `--subject ${path}: expected a Subject as the default export or as "subject" ` +
         `(an object with name, startServer(runtime, address, config) and startClient(runtime, target, config)); missing ${missing.join(', ') || 'the export'}`,
     );
   }
-  return { name: candidate.name ?? path, ...candidate } as Subject<never>;
+  const user = candidate as unknown as Subject<unknown>;
+  // A handle without close() would surface later as a TypeError deep in the runner's teardown.
+  const checked = <T>(what: string, handle: T, needs: string): T => {
+    const h = handle as Record<string, unknown> | undefined;
+    if (typeof h?.close !== 'function' || (what === 'startServer' && typeof h.address !== 'object')) {
+      throw new UsageError(`--subject ${path}: ${what} must resolve to ${needs}, got ${typeof handle}`);
+    }
+    return handle;
+  };
+  return {
+    name: typeof candidate.name === 'string' ? candidate.name : path,
+    startServer: async (runtime, address, config) =>
+      checked('startServer', await user.startServer(runtime, address, config), '{ address, close() }'),
+    startClient: async (runtime, target, config) =>
+      checked('startClient', await user.startClient(runtime, target, config), '{ close() }'),
+  } as Subject<never>;
 }

@@ -10,11 +10,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Backend, Subject } from '../backend.ts';
+import { formatDuration } from '../scenario/duration.ts';
 import { REFERENCE_DEFAULTS } from '../scenario/schema.ts';
 import { scenarioToYaml } from '../scenario/serialize.ts';
 import { buildSpec } from '../sweep/build.ts';
-import { formatDuration } from '../scenario/duration.ts';
-import { describeConfig } from '../sweep/describe.ts';
+import { describeConfig, fmtMs } from '../sweep/describe.ts';
 import { type CellDetail, checkRunnable, runSweep } from '../sweep/engine.ts';
 import type { SweepFlags } from '../sweep/flags.ts';
 import { renderSweepJunit } from '../sweep/junit.ts';
@@ -26,7 +26,7 @@ import { presetList, profileList, sweepSummary } from '../sweep/text.ts';
 import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
-import { type ReportFlags, writeReports } from './reports.ts';
+import { type ReportFlags, stringifyResults, writeReports } from './reports.ts';
 import { openResources, parseBackend } from './run.ts';
 import { loadSubject } from './subject.ts';
 
@@ -101,14 +101,23 @@ export function registerSweep(
 ): Command {
   const command = program
     .command('sweep')
-    .description('sweep heartbeat configurations over fault scenarios, latency profiles and seeds; recommend one')
+    .description(
+      'sweep heartbeat configurations over fault scenarios, latency profiles and seeds; recommend one',
+    )
     .argument('[sweep.yaml]', 'a sweep file (flags override it)')
     .option('--interval <list>', 'ping interval I, e.g. 5s,10s,30s or 5s..30s/6')
     .option('--pong-timeout <list>', 'pong timeout T, e.g. 2s..10s/5 or 0.3x')
     .option('--read-deadline <list>', 'server read deadline R, e.g. 45s or 1.5x (default 1.5x)')
     .option('--miss-threshold <list>', 'miss threshold N, e.g. 1,2,3 (default 3)')
-    .option('--backoff <spec>', 'reconnect backoff policy[:base[:cap[:multiplier[:jitter]]]] (repeatable)', collect)
-    .option('--fault <names>', `built-in fault scenarios: ${BUILTIN_SCENARIOS.join(', ')} (default black-hole)`)
+    .option(
+      '--backoff <spec>',
+      'reconnect backoff policy[:base[:cap[:multiplier[:jitter]]]] (repeatable)',
+      collect,
+    )
+    .option(
+      '--fault <names>',
+      `built-in fault scenarios: ${BUILTIN_SCENARIOS.join(', ')} (default black-hole)`,
+    )
     .option('--scenario <file>', 'a scenario file, directory or glob (repeatable)', collect)
     .option('--latency <profiles>', 'latency profiles: names, p50/p99 or L+-J (default lan)')
     .option('--seeds <n|list>', 'seeds per cell: a count (5 → 1…5) or a list (3,17,42) (default 5)')
@@ -116,7 +125,11 @@ export function registerSweep(
     .option('--fixed-phase', 'do not offset fault onsets by a seed-derived fraction of the interval')
     .option('--detect-within <goal>', 'goal: T_D statistic at most, e.g. 30s or p99:30s,max:45s')
     .addOption(
-      new Option('--detect-side <side>', 'whose detection T_D measures').choices(['client', 'server', 'first']),
+      new Option('--detect-side <side>', 'whose detection T_D measures').choices([
+        'client',
+        'server',
+        'first',
+      ]),
     )
     .option('--max-false-rate <n>', 'goal: false detections per connection-hour at most n')
     .option('--tolerate-latency <duration>', 'goal: no false detection with this much added latency')
@@ -129,7 +142,11 @@ export function registerSweep(
     .option('--name <name>', 'name of the sweep in reports')
     .option('--max-runs <n>', 'refuse sweeps of more runs than this (default 2000)')
     .option('--dry-run', 'print the plan (configurations, scenarios, profiles, runs) and stop')
-    .addOption(new Option('-b, --backend <backend>', 'sim (virtual time) or toxiproxy (real TCP, slow)').default('sim'))
+    .addOption(
+      new Option('-b, --backend <backend>', 'sim (virtual time) or toxiproxy (real TCP, slow)').default(
+        'sim',
+      ),
+    )
     .option('-t, --time-scale <factor>', 'toxiproxy: real ms per scenario ms (default 0.01)')
     .option('--subject <module>', 'a module exporting your Subject (it gets the reference config keys)')
     .option('--emit-scenarios <dir>', 'write each cell’s worst run as a scenario file (for flatline run)')
@@ -148,7 +165,8 @@ export function registerSweep(
 function parseTimeScale(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`--time-scale must be a number in (0, 1], got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0 || n > 1)
+    throw new UsageError(`--time-scale must be a number in (0, 1], got "${value}"`);
   return n;
 }
 
@@ -158,7 +176,10 @@ function plan(spec: SweepSpec): string {
     `configurations (${spec.configs.length}):`,
     ...spec.configs.map((c) => `  ${describeConfig(c.config)}`),
     ...(spec.presets.length
-      ? [`presets (${spec.presets.length}):`, ...spec.presets.map((p) => `  ${p.id}: ${describeConfig(p.config)}`)]
+      ? [
+          `presets (${spec.presets.length}):`,
+          ...spec.presets.map((p) => `  ${p.id}: ${describeConfig(p.config)}`),
+        ]
       : []),
     `scenarios: ${spec.scenarios.map(scenarioName).join(', ')}`,
     `latency profiles: ${spec.profiles.map((p) => p.label).join('; ')}`,
@@ -205,7 +226,9 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
   const backend = parseBackend(o.backend ?? 'sim');
   const timeScale = parseTimeScale(o.timeScale);
   if (timeScale !== undefined && backend === 'sim') {
-    throw new UsageError('--time-scale applies to --backend toxiproxy only (the simulator runs on virtual time)');
+    throw new UsageError(
+      '--time-scale applies to --backend toxiproxy only (the simulator runs on virtual time)',
+    );
   }
   const subject: Subject<never> | undefined = o.subject ? await loadSubject(o.subject) : undefined;
   const spec = await buildSpec({ ...(o.spec === undefined ? {} : { file: o.spec }), flags: o });
@@ -259,7 +282,7 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
             failed.length === 0,
             failed.length
               ? failed.map((g) => `${g.goal}: ${g.why}`).join('; ')
-              : `p99 T_D ${cell.detection ? formatDuration(cell.detection.p99) : '—'} · ${cell.falseDetectionRate.toFixed(2)} false/conn·h`,
+              : `p99 T_D ${cell.detection ? fmtMs(cell.detection.p99) : '—'} · ${cell.falseDetectionRate.toFixed(2)} false/conn·h`,
           );
         },
       },
@@ -272,13 +295,20 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
       openResources.delete(server);
     }
   }
-  if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (o.json) process.stdout.write(stringifyResults(result));
   else {
     process.stdout.write(sweepSummary(result));
-    if (!o.quiet) process.stderr.write(`${runCount(spec)} runs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    if (!o.quiet)
+      process.stderr.write(
+        `${runCount(spec)} runs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      );
   }
   const command = `flatline ${argv.join(' ')}`;
-  await writeReports(result, { ...(o.report ? { report: o.report } : {}), ...(o.markdown ? { markdown: o.markdown } : {}) }, command);
+  await writeReports(
+    result,
+    { ...(o.report ? { report: o.report } : {}), ...(o.markdown ? { markdown: o.markdown } : {}) },
+    command,
+  );
   if (o.junit) {
     await mkdir(path.dirname(o.junit), { recursive: true });
     await writeFile(o.junit, renderSweepJunit(result));

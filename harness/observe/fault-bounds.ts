@@ -66,12 +66,14 @@ interface Mechanism {
   /** It fires for sure (by max); otherwise it only may. */
   sure: boolean;
   why: string;
+  /** It is the heal itself (a toxic's removal closing the connection), not a mechanism the heal stops. */
+  atHeal?: boolean;
 }
 
-const fromBound = (b: Bound, why: string, sure = true): Mechanism => ({
+const fromBound = (b: Bound, why: string): Mechanism => ({
   min: b.min,
   max: b.max,
-  sure,
+  sure: true,
   why: `${why}: ${b.why}`,
 });
 
@@ -84,7 +86,7 @@ const exact = (d: number, why: string): Mechanism => ({
 
 function shift(m: Mechanism | undefined, d: number, why: string): Mechanism | undefined {
   if (!m) return undefined;
-  return { min: m.min + d, max: m.max + d, sure: m.sure, why: `${why} (+${d}) after [${m.why}]` };
+  return { ...m, min: m.min + d, max: m.max + d, why: `${why} (+${d}) after [${m.why}]` };
 }
 
 /** The earliest of several mechanisms, as a Bound; undefined when none applies. */
@@ -230,7 +232,9 @@ function sidesOf(entry: FaultEntry, m: Model): Sides | undefined {
         // A `timeout` toxic passes EOF, so a close still crosses it; removing it closes every
         // connection it was on (BOUNDS.md: the heal of a black-hole through Toxiproxy is a FIN).
         const heal =
-          U === undefined ? undefined : exact(U, 'the toxic is removed at the heal, closing the connection');
+          U === undefined
+            ? undefined
+            : { ...exact(U, 'the toxic is removed at the heal, closing the connection'), atHeal: true };
         return {
           client: [...sides.client, shift(heal, dd, 'its FIN reaches the client')].filter(isSome),
           server: [...sides.server, heal].filter(isSome),
@@ -255,7 +259,13 @@ function sidesOf(entry: FaultEntry, m: Model): Sides | undefined {
       const heal = (d: number): Mechanism | undefined =>
         U === undefined
           ? undefined
-          : { min: U + d, max: U + d, sure: false, why: `held data and closes released at the heal (+${d})` };
+          : {
+              min: U + d,
+              max: U + d,
+              sure: false,
+              atHeal: true,
+              why: `held data and closes released at the heal (+${d})`,
+            };
       return {
         ...sides,
         client: [...sides.client, up ? writeStall('client') : undefined, heal(dd)].filter(isSome),
@@ -410,7 +420,9 @@ function untilHeal(ms: Mechanism[], entry: FaultEntry, m: Model): Mechanism[] {
   return ms
     .filter((x) => x.min <= last)
     .map((x) =>
-      x.sure && x.max >= U ? { ...x, sure: false, why: `${x.why} (only while the fault lasts, to ${U})` } : x,
+      x.sure && !x.atHeal && x.max >= U
+        ? { ...x, sure: false, why: `${x.why} (only while the fault lasts, to ${U})` }
+        : x,
     );
 }
 

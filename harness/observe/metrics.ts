@@ -262,14 +262,15 @@ export function computeMetrics(input: MetricsInput): Metrics {
     : 0;
   const boundOf = (f: FaultEntry, side: Side): Bound | undefined =>
     input.bounds ? detectionBound(f, side, { ...input.bounds, remaining: input.end - f.at }) : undefined;
-  const windowEnd = (f: FaultEntry, side: Side): number =>
-    Math.max(f.until ?? input.end, f.at + (boundOf(f, side)?.max ?? 0)) + grace;
+  // A fault's effects can surface after its heal, by at most the slowest mechanism (a ping lost just
+  // before the heal still times out after it). Bounds are not used here: some are open-ended.
+  const windowEnd = (f: FaultEntry): number => (f.until ?? input.end) + grace;
 
   const detections: Detection[] = [];
   const falseDetections: FalseDetection[] = [];
   for (const e of all) {
     const cause = dead
-      .filter((f) => e.connected <= f.at && f.at <= e.at && e.at <= windowEnd(f, e.side))
+      .filter((f) => e.connected <= f.at && f.at <= e.at && e.at <= windowEnd(f))
       .sort((a, b) => b.at - a.at)[0];
     if (cause) {
       const delta = e.at - cause.at;
@@ -292,7 +293,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
       continue;
     }
     const outage = dead.some(
-      (f) => f.at < e.connected && e.connected <= (f.until ?? input.end) && e.at <= windowEnd(f, e.side),
+      (f) => f.at < e.connected && e.connected <= (f.until ?? input.end) && e.at <= windowEnd(f),
     );
     if (outage || !e.own) continue;
     falseDetections.push({ side: e.side, conn: e.lane, reason: e.reason, at: e.at, socket: e.socket });

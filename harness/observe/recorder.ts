@@ -265,15 +265,21 @@ export class Recorder {
       );
     } as Socket['emit'];
 
-    const write = socket.write;
-    socket.write = function observedWrite(this: Socket, chunk: unknown, ...rest: unknown[]): boolean {
-      const bytes =
-        typeof chunk === 'string'
-          ? Buffer.byteLength(chunk, typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8')
-          : (chunk as Uint8Array).byteLength;
+    /** Bytes of a chunk as write() and end() take it; undefined when the argument is not one. */
+    const sizeOf = (chunk: unknown, encoding: unknown): number | undefined => {
+      if (typeof chunk === 'string') {
+        return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      }
+      return chunk instanceof Uint8Array ? chunk.byteLength : undefined;
+    };
+    const wrote = (bytes: number): void => {
       record.bytesOut += bytes;
       record.writesOut += 1;
       push('data-out', { bytes });
+    };
+    const write = socket.write;
+    socket.write = function observedWrite(this: Socket, chunk: unknown, ...rest: unknown[]): boolean {
+      wrote(sizeOf(chunk, rest[0]) ?? 0);
       return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     } as Socket['write'];
 
@@ -285,7 +291,14 @@ export class Recorder {
         this: Socket,
         ...args: unknown[]
       ) {
-        if (!seenClose && !socket.destroyed) {
+        // The stream destroys itself with the error it met (an RST, a refused connect): that is
+        // the 'error' that follows, not this side closing.
+        const internal = method === 'destroy' && args[0] instanceof Error;
+        // end(chunk) writes its last chunk without going through write().
+        const last =
+          method === 'end' && !socket.destroyed && socket.writable ? sizeOf(args[0], args[1]) : undefined;
+        if (last !== undefined) wrote(last);
+        if (!seenClose && !socket.destroyed && !internal) {
           seenClose = true;
           push(kind);
         }

@@ -15,11 +15,22 @@
  *    the same jitter on both backends whenever the attempts happen in the same order. What
  *    Toxiproxy itself randomizes (latency jitter, toxicity) stays random (TOXICS.md).
  *
- * Everything else — proxies, toxics, close() — is the wrapped backend's.
+ * Everything else — proxies, toxics, close() — is the wrapped backend's. Each call that changes a
+ * proxy (a fault's onset or heal) is timed: on the real backend it is an HTTP request to Toxiproxy,
+ * and the fault acts somewhere inside that window, so its length is part of the measurement's
+ * uncertainty (parity adds it to the tolerance).
  */
 import type { Runtime } from '../../impl/runtime.ts';
 import type { Backend, FaultProxy, ProxySpec } from '../backend.ts';
 import { RandomSource } from '../sim/rng.ts';
+
+/** One proxy change and when it ran, in scenario ms of the aligned clock. */
+export interface FaultCall {
+  proxy: string;
+  call: 'addToxic' | 'updateToxic' | 'removeToxic' | 'setEnabled' | 'remove';
+  start: number;
+  end: number;
+}
 
 export interface AlignedBackendOptions {
   /** The run's seed: the simulator's per-host random streams are derived from it. */
@@ -32,6 +43,8 @@ export class AlignedBackend implements Backend {
   readonly timeScale: number;
   private readonly random: RandomSource;
   private readonly runtimes = new Map<string, Runtime>();
+  /** Every proxy change made through this backend. */
+  readonly faultCalls: FaultCall[] = [];
   /** Scenario time shown while set-up runs; undefined until now() is first read. */
   private frozenAt: number | undefined;
   /** Real backend time − scenario time, fixed when the run proper begins. */
@@ -64,8 +77,46 @@ export class AlignedBackend implements Backend {
     return runtime;
   }
 
-  createProxy(spec: ProxySpec): Promise<FaultProxy> {
-    return this.inner.createProxy(spec);
+  async createProxy(spec: ProxySpec): Promise<FaultProxy> {
+    return this.timed(await this.inner.createProxy(spec));
+  }
+
+  /** Longest fault onset or heal (proxy change other than its removal), real ms; 0 when none. */
+  get longestFaultCall(): number {
+    return this.faultCalls
+      .filter((c) => c.call !== 'remove')
+      .reduce((m, c) => Math.max(m, (c.end - c.start) * this.timeScale), 0);
+  }
+
+  private timed(proxy: FaultProxy): FaultProxy {
+    const time = async <T>(call: FaultCall['call'], work: () => Promise<T>): Promise<T> => {
+      const start = this.now();
+      try {
+        return await work();
+      } finally {
+        this.faultCalls.push({ proxy: proxy.name, call, start, end: this.now() });
+      }
+    };
+    return {
+      get name() {
+        return proxy.name;
+      },
+      get listen() {
+        return proxy.listen;
+      },
+      get upstream() {
+        return proxy.upstream;
+      },
+      get enabled() {
+        return proxy.enabled;
+      },
+      addToxic: (toxic) => time('addToxic', () => proxy.addToxic(toxic)),
+      updateToxic: (name, patch) => time('updateToxic', () => proxy.updateToxic(name, patch)),
+      removeToxic: (name) => time('removeToxic', () => proxy.removeToxic(name)),
+      listToxics: () => proxy.listToxics(),
+      setEnabled: (enabled) => time('setEnabled', () => proxy.setEnabled(enabled)),
+      remove: () => time('remove', () => proxy.remove()),
+    } as FaultProxy;
   }
 
   now(): number {

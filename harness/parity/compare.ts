@@ -98,6 +98,21 @@ export function compareResults(
     rows.push({ scenario, field, sim: s, toxiproxy: r, tolerance: tol, agree });
   const timing = timingOf(sim.config);
   const faultOrder = new Map(sim.faults.map((f, i) => [f.id, i]));
+  /**
+   * A time after a fault's onset: within the slack, or — when a heartbeat sat within the slack of
+   * the onset on the simulator — one heartbeat interval away, give or take the slack.
+   */
+  const timed = (s: number, r: number, race: number | undefined): { agree: boolean; tolerance: string } => {
+    const allowed = slack(tolerance, s);
+    const diff = r - s;
+    let agree = Math.abs(diff) <= allowed;
+    let text = describeSlack(tolerance);
+    if (race !== undefined && timing.interval.length > 0) {
+      text += `; or ± I (${timing.interval.map(fmtMs).join(', ')}): a heartbeat at ${fmtMs(race)} is within ${fmtMs(tolerance.absolute)} of the onset`;
+      agree ||= timing.interval.some((i) => Math.abs(Math.abs(diff) - i) <= allowed);
+    }
+    return { agree, tolerance: text };
+  };
   const faultById = new Map(sim.faults.map((f) => [f.id, f]));
 
   // --- detections, per fault, side and host (several clients: one group each) -------------------
@@ -106,12 +121,7 @@ export function compareResults(
   );
   const label = (d: Detection): string =>
     d.side === 'client' && clientHosts.size > 1 ? `${d.fault} · ${hostOf(d.conn)}` : `${d.fault} · ${d.side}`;
-  const detectionGroups = groupBy(
-    sim.detections,
-    real.detections,
-    label,
-    (a, b) => a.delta - b.delta,
-  );
+  const detectionGroups = groupBy(sim.detections, real.detections, label, (a, b) => a.delta - b.delta);
   // Faults where nobody detected anything on either backend still get their "detected" rows.
   for (const f of sim.faults) {
     for (const side of ['client', 'server'] as Side[]) {
@@ -135,17 +145,14 @@ export function compareResults(
       row(`${g.key}${which} reason`, s.reason, r.reason, 'exact', s.reason === r.reason);
       const onset = faultById.get(s.fault)?.at;
       const race = onset === undefined ? undefined : heartbeatNear(sim, onset, tolerance.absolute);
-      const allowed = slack(tolerance, s.delta);
-      const diff = r.delta - s.delta;
-      let agree = Math.abs(diff) <= allowed;
-      let tol = describeSlack(tolerance);
-      if (race !== undefined && timing.interval.length > 0) {
-        const shifts = timing.interval.flatMap((i) => [i, -i]);
-        const byShift = shifts.find((k) => Math.abs(diff - k) <= allowed);
-        tol += `; or ± I (${timing.interval.map(fmtMs).join(', ')}): a heartbeat at ${fmtMs(race)} is within ${fmtMs(tolerance.absolute)} of the onset`;
-        if (!agree && byShift !== undefined) agree = true;
-      }
-      row(`${g.key}${which} detection Δ`, fmtMs(s.delta), `${fmtMs(r.delta)} (${signed(diff)})`, tol, agree);
+      const t = timed(s.delta, r.delta, race);
+      row(
+        `${g.key}${which} detection Δ`,
+        fmtMs(s.delta),
+        `${fmtMs(r.delta)} (${signed(r.delta - s.delta)})`,
+        t.tolerance,
+        t.agree,
+      );
     }
   }
 
@@ -192,7 +199,9 @@ export function compareResults(
         `${g.key}${which} reconnect attempts`,
         String(s.attempts),
         String(r.attempts),
-        extra.attempts > 0 ? `±${tolerance.attempts} + ${extra.attempts} (${extra.why})` : `±${tolerance.attempts}`,
+        extra.attempts > 0
+          ? `±${tolerance.attempts} + ${extra.attempts} (${extra.why})`
+          : `±${tolerance.attempts}`,
         Math.abs(s.attempts - r.attempts) <= tolerance.attempts + extra.attempts,
       );
     }
@@ -200,11 +209,24 @@ export function compareResults(
 
   // --- false detections ------------------------------------------------------------------------------
   for (const side of ['client', 'server'] as Side[]) {
-    const s = sim.falseDetections.filter((d) => d.side === side);
-    const r = real.falseDetections.filter((d) => d.side === side);
+    const s = sim.falseDetections.filter((d) => d.side === side).sort((a, b) => a.at - b.at);
+    const r = real.falseDetections.filter((d) => d.side === side).sort((a, b) => a.at - b.at);
     const show = (xs: typeof s) =>
       xs.length === 0 ? '0' : `${xs.length} (${xs.map((d) => `${d.reason} at ${fmtMs(d.at)}`).join(', ')})`;
     row(`false detections · ${side}`, show(s), show(r), 'exact count', s.length === r.length);
+    const count = Math.min(s.length, r.length);
+    for (let i = 0; i < count; i++) {
+      const a = s[i]!;
+      const b = r[i]!;
+      const which = `false detection · ${side}${count > 1 ? ` #${i + 1}` : ''}`;
+      row(`${which} reason`, a.reason, b.reason, 'exact', a.reason === b.reason);
+      // Timed from the latest onset before it: that is the chain of timers that led to it.
+      const before = sim.faults.filter((f) => f.at <= a.at).map((f) => f.at);
+      const onset = before.length ? Math.max(...before) : undefined;
+      const race = onset === undefined ? undefined : heartbeatNear(sim, onset, tolerance.absolute);
+      const t = timed(a.at - (onset ?? 0), b.at - (onset ?? 0), race);
+      row(`${which} at`, fmtMs(a.at), `${fmtMs(b.at)} (${signed(b.at - a.at)})`, t.tolerance, t.agree);
+    }
   }
 
   // --- expectation verdicts ---------------------------------------------------------------------------
@@ -213,7 +235,11 @@ export function compareResults(
     const s = sim.expectations[i];
     const r = real.expectations[i];
     const show = (v: typeof s) =>
-      v === undefined ? '—' : v.passed ? 'pass' : `fail: ${v.detail.length > 160 ? `${v.detail.slice(0, 157)}…` : v.detail}`;
+      v === undefined
+        ? '—'
+        : v.passed
+          ? 'pass'
+          : `fail: ${v.detail.length > 160 ? `${v.detail.slice(0, 157)}…` : v.detail}`;
     const name = s?.name ?? r?.name ?? `expectation ${i + 1}`;
     const same = s !== undefined && r !== undefined && s.name === r.name && s.passed === r.passed;
     row(`expect: ${name}`, show(s), show(r), 'exact verdict', same);

@@ -4,8 +4,8 @@ export { compareResults, type ParityEvidence } from './compare.ts';
 export { type DialTap, tapDials } from './dial-tap.ts';
 export { formatParityDiff, formatParityRun, formatParityTable } from './format.ts';
 export {
-  type ParityOptions,
   ParityError,
+  type ParityOptions,
   type ParityRun,
   type RealRun,
   runParity,

@@ -67,6 +67,8 @@ export interface RealRun {
   setupTime: number;
   /** How late this process's event loop ran during the run, real ms (timers fire that late). */
   eventLoopDelay: { p99: number; max: number };
+  /** Longest fault onset or heal (HTTP call to Toxiproxy), real ms. */
+  faultCallMs: number;
 }
 
 export interface ParityRun {
@@ -98,7 +100,7 @@ export class ParityError extends Error {
   }
 }
 
-/** A real run whose event loop stalled longer than NOISY × the tolerance's real ms is repeated. */
+/** A real run whose measured noise (stall + slowest fault call) exceeds NOISY × the tolerance's real ms is repeated. */
 const NOISY = 2;
 
 type RunExtras = Pick<ParityOptions, 'seed' | 'file' | 'subject' | 'replayExtra'>;
@@ -131,7 +133,9 @@ export async function simulateForParity(s: Scenario, o: RunExtras = {}): Promise
   } finally {
     await tap.backend.close();
   }
-  const simDials = Object.fromEntries([...tap.dials].map(([host, times]) => [host, times.map((t) => t - start)]));
+  const simDials = Object.fromEntries(
+    [...tap.dials].map(([host, times]) => [host, times.map((t) => t - start)]),
+  );
   return { scenario: s.name, seed: opts.seed, sim, simDials };
 }
 
@@ -145,12 +149,15 @@ async function realRun(
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
   try {
-    const aligned = new AlignedBackend(await createToxiproxyBackend({ server, timeScale }), { seed: opts.seed });
+    const aligned = new AlignedBackend(await createToxiproxyBackend({ server, timeScale }), {
+      seed: opts.seed,
+    });
     try {
       const result = await runScenario(s, { ...opts, backend: 'toxiproxy', backendInstance: aligned });
       return {
         result,
         setupTime: aligned.setupTime,
+        faultCallMs: aligned.longestFaultCall,
         eventLoopDelay: { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
       };
     } finally {
@@ -186,7 +193,7 @@ export async function runParity(s: Scenario, o: ParityOptions = {}): Promise<Par
   const { sim, simDials } = o.simSide ?? (await simulateForParity(s, o));
   const server = o.server ?? (await startToxiproxy());
   const runs: RealRun[] = [];
-  const stall = (r: RealRun) => r.eventLoopDelay.max;
+  const stall = (r: RealRun) => r.eventLoopDelay.max + r.faultCallMs;
   try {
     do {
       runs.push(await realRun(s, o, server, timeScale));
@@ -199,7 +206,8 @@ export async function runParity(s: Scenario, o: ParityOptions = {}): Promise<Par
   const tolerance = parityTolerance(timeScale, {
     ...o.tolerance,
     jitter: toxicJitter(s),
-    stallMs: stall(quietest),
+    stallMs: quietest.eventLoopDelay.max,
+    faultCallMs: quietest.faultCallMs,
   });
 
   const rows = compareResults(sim, real, tolerance, { simDials });
@@ -213,7 +221,7 @@ export async function runParity(s: Scenario, o: ParityOptions = {}): Promise<Par
     tolerance,
     sim,
     real,
-    realRuns: runs.map(({ setupTime, eventLoopDelay }) => ({ setupTime, eventLoopDelay })),
+    realRuns: runs.map(({ result: _, ...noise }) => noise),
     rows,
     agree: rows.every((r) => r.agree),
   };

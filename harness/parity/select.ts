@@ -93,7 +93,8 @@ export function shortestTiming(s: Scenario): { ms: number; what: string } | unde
     if (f.fault.type === 'latency') {
       const legs = f.fault.stream === 'both' ? 2 : 1;
       const up = f.fault.stream === 'downstream' ? 0 : (a.latency ?? 0);
-      if (pongTimeout !== undefined) add(pongTimeout - legs * (a.latency ?? 0), `pongTimeout − latency of ${f.id}`);
+      if (pongTimeout !== undefined)
+        add(pongTimeout - legs * (a.latency ?? 0), `pongTimeout − latency of ${f.id}`);
       if (interval !== undefined && read !== undefined && up > 0)
         add(read - interval - up, `readDeadline − interval − latency of ${f.id}`);
     }

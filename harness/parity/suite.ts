@@ -34,7 +34,8 @@ export async function mapLimit<T, R>(
   limit: number,
   work: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be an integer ≥ 1, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`limit must be an integer ≥ 1, got ${limit}`);
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

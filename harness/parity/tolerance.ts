@@ -28,10 +28,11 @@
  * Where Toxiproxy is allowed to differ (TOXICS.md: latency jitter is drawn from an unseeded
  * generator), the toxic's jitter is added: each leg's delay may differ by up to 2·jitter.
  *
- * When this process's event loop is measured to have stalled longer than `realMs` during the real
- * run (another process hogging the cores, a GC pause), any timer may have fired that late, so the
- * measured stall replaces `realMs` and the row says so. That follows the measured noise of the
- * environment, never the outcome of the comparison.
+ * Two parts of that noise are measured on each real run: how long this process's event loop stalled
+ * (another process hogging the cores, a GC pause: any timer may have fired that late) and how long
+ * the slowest fault onset or heal took (the HTTP call to Toxiproxy; the fault acts somewhere inside
+ * it). When their sum exceeds `realMs`, it replaces `realMs` and the row says so. That follows the
+ * measured noise of the environment, never the outcome of the comparison.
  */
 
 export interface ParityTolerance {
@@ -41,7 +42,9 @@ export interface ParityTolerance {
   realMs: number;
   /** Longest event-loop stall measured during the real run, real ms (0 when not measured). */
   stallMs: number;
-  /** max(realMs, stallMs) in scenario ms plus any toxic jitter: the absolute slack. */
+  /** Longest fault onset or heal (HTTP call to Toxiproxy) of the real run, real ms. */
+  faultCallMs: number;
+  /** max(realMs, stallMs + faultCallMs) in scenario ms plus any toxic jitter: the absolute slack. */
   absolute: number;
   /** Fraction of the simulator's value added to the slack. */
   relative: number;
@@ -62,6 +65,8 @@ export interface ToleranceOptions {
   jitter?: number;
   /** Longest event-loop stall measured during the real run, real ms. */
   stallMs?: number;
+  /** Longest fault onset or heal of the real run, real ms. */
+  faultCallMs?: number;
 }
 
 export const DEFAULT_TOLERANCE = {
@@ -94,16 +99,26 @@ export function parityTolerance(timeScale: number, options: ToleranceOptions = {
   const realMs = check('realMs', options.realMs ?? DEFAULT_TOLERANCE.realMs);
   const jitter = check('jitter', options.jitter ?? 0);
   const stallMs = Math.ceil(check('stallMs', options.stallMs ?? 0));
+  const faultCallMs = Math.ceil(check('faultCallMs', options.faultCallMs ?? 0));
   return {
     timeScale,
     realMs,
     stallMs,
-    absolute: Math.round(Math.max(realMs, stallMs) / timeScale) + jitter,
+    faultCallMs,
+    absolute: Math.round(effectiveRealMs({ realMs, stallMs, faultCallMs }) / timeScale) + jitter,
     relative: check('relative', options.relative ?? DEFAULT_TOLERANCE.relative, 1),
-    perAttemptRealMs: check('perAttemptRealMs', options.perAttemptRealMs ?? DEFAULT_TOLERANCE.perAttemptRealMs),
+    perAttemptRealMs: check(
+      'perAttemptRealMs',
+      options.perAttemptRealMs ?? DEFAULT_TOLERANCE.perAttemptRealMs,
+    ),
     attempts: Math.round(check('attempts', options.attempts ?? DEFAULT_TOLERANCE.attempts)),
     jitter,
   };
+}
+
+/** The real ms of slack: the base, or the measured noise when that is larger. */
+export function effectiveRealMs(t: Pick<ParityTolerance, 'realMs' | 'stallMs' | 'faultCallMs'>): number {
+  return Math.max(t.realMs, t.stallMs + t.faultCallMs);
 }
 
 /** Allowed |real − sim| for a time whose simulator value is `sim`, after `attempts` reconnect attempts. */
@@ -116,9 +131,10 @@ const ms = (x: number): string => `${Math.round(x)} ms`;
 
 /** "±3000 ms (30 real ms at ×0.01) + 5%", with the per-attempt and jitter terms when they apply. */
 export function describeSlack(t: ParityTolerance, attempts = 0): string {
-  const real = Math.max(t.realMs, t.stallMs);
-  const stalled = t.stallMs > t.realMs ? ': the event loop stalled that long' : '';
-  const parts = [`±${ms(real / t.timeScale)} (${real} real ms at ${fmtScale(t.timeScale)}${stalled})`];
+  const real = effectiveRealMs(t);
+  const measured =
+    real > t.realMs ? `: measured event-loop stall ${t.stallMs} + Toxiproxy call ${t.faultCallMs}` : '';
+  const parts = [`±${ms(real / t.timeScale)} (${real} real ms at ${fmtScale(t.timeScale)}${measured})`];
   if (t.jitter > 0) parts.push(`${ms(t.jitter)} toxic jitter`);
   if (t.relative > 0) parts.push(`${Number((t.relative * 100).toPrecision(3))}%`);
   if (attempts > 0 && t.perAttemptRealMs > 0) {

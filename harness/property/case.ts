@@ -3,8 +3,9 @@
  * run's length and its seed — everything that, with a Subject, determines a simulator run. A case is
  * a normalized Scenario in all but name, so a failing one can be written out as a scenario file.
  */
-import { parseScenario } from '../scenario/schema.ts';
+
 import type { FaultEntry, LinkLeg, ReferenceConfig, Scenario } from '../scenario/schema.ts';
+import { parseScenario } from '../scenario/schema.ts';
 import { scenarioToInput } from '../scenario/serialize.ts';
 
 /** The wire between client and server: up = client→server, down = server→client. */

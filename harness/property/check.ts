@@ -121,7 +121,10 @@ export async function writeCounterexample(
  * Runs the property over `numRuns` generated cases (fc.check), and on failure reports the shrunk
  * counterexample with the fast-check seed/path, the `flatline run` command and the scenario file.
  */
-export async function checkProperty(property: FlatlineProperty, options: CheckOptions = {}): Promise<CheckReport> {
+export async function checkProperty(
+  property: FlatlineProperty,
+  options: CheckOptions = {},
+): Promise<CheckReport> {
   const info = property.flatline;
   if (!info) throw new TypeError('checkProperty: expected a property made by properties.<name>(subject)');
   const before = { ...info.tally };

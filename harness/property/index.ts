@@ -10,7 +10,6 @@
  */
 import * as arbitraries from './arbitraries.ts';
 
-export { arbitraries };
 export type {
   ConfigOptions,
   FaultCaseOptions,
@@ -21,7 +20,15 @@ export type {
   TimelineOptions,
 } from './arbitraries.ts';
 export { FAULT_KINDS } from './arbitraries.ts';
-export { CaseError, caseScenario, describeCase, describeFault, type Link, type PropertyCase, type Setup } from './case.ts';
+export {
+  CaseError,
+  caseScenario,
+  describeCase,
+  describeFault,
+  type Link,
+  type PropertyCase,
+  type Setup,
+} from './case.ts';
 export {
   type CheckOptions,
   type CheckReport,
@@ -35,13 +42,14 @@ export {
 export { convergenceBound, type ExpectedDetection, expectedDetections, hammeringBound } from './expected.ts';
 export {
   type FlatlineProperty,
+  listViolations,
   PROPERTY_NAMES,
   type PropertyInfo,
   type PropertyName,
   type PropertyOptions,
   PropertyViolation,
-  listViolations,
   properties,
 } from './properties.ts';
 export { type CaseRun, type RunCaseOptions, runCase, type Session, sessions } from './run.ts';
 export type { Verdict } from './verdicts.ts';
+export { arbitraries };

@@ -14,9 +14,17 @@ import type { Subject } from '../backend.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { type FaultCaseOptions, faultCase, type QuietCaseOptions, quietCase } from './arbitraries.ts';
 import { caseScenario, describeCase, type PropertyCase } from './case.ts';
-import { runCase } from './run.ts';
-import * as verdicts from './verdicts.ts';
-import type { Verdict } from './verdicts.ts';
+import { type CaseRun, runCase } from './run.ts';
+import {
+  accuracy,
+  completeness,
+  convergence,
+  convergenceCheckpoints,
+  determinism,
+  hygiene,
+  noHammering,
+  type Verdict,
+} from './verdicts.ts';
 
 export const PROPERTY_NAMES = [
   'completeness',
@@ -101,13 +109,19 @@ export interface PropertyInfo {
   readonly tally: { cases: number; checked: number };
 }
 
-export type FlatlineProperty = fc.IAsyncPropertyWithHooks<[PropertyCase]> & { readonly flatline: PropertyInfo };
+export type FlatlineProperty = fc.IAsyncPropertyWithHooks<[PropertyCase]> & {
+  readonly flatline: PropertyInfo;
+};
 
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'subject';
 }
 
-function makeProperty(name: PropertyName, subject: Subject<never>, options: PropertyOptions): FlatlineProperty {
+function makeProperty(
+  name: PropertyName,
+  subject: Subject<never>,
+  options: PropertyOptions,
+): FlatlineProperty {
   if (!subject || typeof subject.startClient !== 'function' || typeof subject.startServer !== 'function') {
     throw new TypeError(
       `properties.${name}(subject): expected a Subject with startServer and startClient, got ${subject === null ? 'null' : typeof subject}`,
@@ -133,11 +147,11 @@ function makeProperty(name: PropertyName, subject: Subject<never>, options: Prop
     if (name === 'determinism') {
       const a = await runCase(subject, c, runOptions());
       const b = await runCase(subject, c, runOptions());
-      v = verdicts.determinism(a, b);
+      v = determinism(a, b);
     } else {
-      const checkpoints = name === 'convergence' ? verdicts.convergenceCheckpoints(c) : undefined;
+      const checkpoints = name === 'convergence' ? convergenceCheckpoints(c) : undefined;
       const run = await runCase(subject, c, runOptions(checkpoints));
-      v = verdicts[name](run);
+      v = SINGLE_RUN[name](run);
     }
     tally.cases++;
     tally.checked += v.checked;
@@ -173,9 +187,20 @@ function makeProperty(name: PropertyName, subject: Subject<never>, options: Prop
   return Object.assign(property, { flatline: info });
 }
 
+const SINGLE_RUN: Record<Exclude<PropertyName, 'determinism'>, (run: CaseRun) => Verdict> = {
+  completeness,
+  accuracy,
+  convergence,
+  noHammering,
+  hygiene,
+};
+
 type Factory = (subject: Subject<never>, options?: PropertyOptions) => FlatlineProperty;
 
 /** `properties.completeness(subject, options?)` and the five others, each an fc.IAsyncProperty. */
 export const properties: Record<PropertyName, Factory> = Object.fromEntries(
-  PROPERTY_NAMES.map((n) => [n, (subject: Subject<never>, options: PropertyOptions = {}) => makeProperty(n, subject, options)]),
+  PROPERTY_NAMES.map((n) => [
+    n,
+    (subject: Subject<never>, options: PropertyOptions = {}) => makeProperty(n, subject, options),
+  ]),
 ) as Record<PropertyName, Factory>;

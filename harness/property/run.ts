@@ -207,6 +207,7 @@ export function sessions(run: CaseRun, side: Side): Session[] {
 
 /** Dials the client made in (from, to]. */
 export function dials(run: CaseRun, from: number, to: number): number {
-  return run.recorder.events.filter((e) => e.side === 'client' && e.kind === 'dial' && e.t > from && e.t <= to)
-    .length;
+  return run.recorder.events.filter(
+    (e) => e.side === 'client' && e.kind === 'dial' && e.t > from && e.t <= to,
+  ).length;
 }

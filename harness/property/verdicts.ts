@@ -124,7 +124,8 @@ export function accuracy(run: CaseRun): Verdict {
     }
   }
   const n = dials(run, -1, c.duration);
-  if (n !== 1) v.violations.push(`accuracy: the client dialed ${n} times in a run without faults (expected 1)`);
+  if (n !== 1)
+    v.violations.push(`accuracy: the client dialed ${n} times in a run without faults (expected 1)`);
   for (const f of run.result.falseDetections) {
     const line = `accuracy: false detection by the ${f.side} on ${f.conn} at ${f.at} ms (${f.reason})`;
     if (!v.violations.some((x) => x.includes(f.conn))) v.violations.push(line);
@@ -276,7 +277,8 @@ export function hygiene(run: CaseRun): Verdict {
 /** A compact, order-preserving list of what was observed, for comparing two runs. */
 export function observedLog(run: CaseRun): string[] {
   return run.recorder.events.map(
-    (e) => `${e.t} ${e.side} ${e.conn} ${e.kind}${e.bytes === undefined ? '' : ` ${e.bytes}`}${e.code ? ` ${e.code}` : ''}`,
+    (e) =>
+      `${e.t} ${e.side} ${e.conn} ${e.kind}${e.bytes === undefined ? '' : ` ${e.bytes}`}${e.code ? ` ${e.code}` : ''}`,
   );
 }
 

@@ -178,14 +178,25 @@ export class Scheduler {
     if (this.open.get(gate.callAt) === gate) this.open.delete(gate.callAt);
     this.gates--;
     const events = gate.events;
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i] as Entry;
-      const target = e.target;
-      if (target === null) continue;
-      e.target = null;
-      this.live--;
-      this.firedEvents++;
-      target.onTimer(e.arg);
+    let i = 0;
+    try {
+      for (; i < events.length; i++) {
+        const e = events[i] as Entry;
+        const target = e.target;
+        if (target === null) continue;
+        e.target = null;
+        this.live--;
+        this.firedEvents++;
+        target.onTimer(e.arg);
+      }
+    } catch (err) {
+      // Application code threw (runFor rejects with it): keep the rest of the instant scheduled.
+      const rest = events.slice(i + 1);
+      if (rest.length > 0) {
+        this.insert(dispatchGate as HeapTimer['func'], 0, [this, { callAt: this.clock.now, events: rest }]);
+        this.gates++;
+      }
+      throw err;
     }
   }
 

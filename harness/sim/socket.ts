@@ -196,10 +196,14 @@ export class SimSocket extends Duplex implements EndpointOwner, ProcessResource 
     const hostName = options.host ?? 'localhost';
     if (typeof hostName !== 'string') throw invalidArgTypeError('hostname', 'string', hostName);
     if (options.localPort !== undefined || options.localAddress !== undefined) {
-      throw new SimError('SIM_UNSUPPORTED', 'localAddress/localPort are not simulated (the kernel picks the local end)');
+      throw new SimError(
+        'SIM_UNSUPPORTED',
+        'localAddress/localPort are not simulated (the kernel picks the local end)',
+      );
     }
     if (options.family === 6) throw new SimError('SIM_UNSUPPORTED', 'IPv6 (family: 6) is not simulated');
-    if (options.signal !== undefined) throw new SimError('SIM_UNSUPPORTED', 'connect({ signal }) is not simulated');
+    if (options.signal !== undefined)
+      throw new SimError('SIM_UNSUPPORTED', 'connect({ signal }) is not simulated');
     if (hostName.includes(':')) {
       throw new SimError(
         'SIM_UNSUPPORTED',

@@ -36,7 +36,9 @@ function durationScalar(text: string | number, relativeAllowed: boolean): Scalar
     const m = RELATIVE.exec(text.trim());
     if (m) {
       if (!relativeAllowed) {
-        throw new ValueError(`"${text}": a multiple of the interval is allowed for pong timeout and read deadline only`);
+        throw new ValueError(
+          `"${text}": a multiple of the interval is allowed for pong timeout and read deadline only`,
+        );
       }
       const factor = Number(m[1]);
       if (!(factor > 0)) throw new ValueError(`"${text}": the multiple of the interval must be more than 0`);
@@ -82,7 +84,9 @@ function expandItem(
   const from = scalar(fromText);
   const to = scalar(toText);
   if (from.relative !== to.relative) {
-    throw new ValueError(`"${text}": both ends of a range must be durations, or both multiples of the interval`);
+    throw new ValueError(
+      `"${text}": both ends of a range must be durations, or both multiples of the interval`,
+    );
   }
   if (to.value < from.value) throw new ValueError(`"${text}": the range goes down (${toText} < ${fromText})`);
   const relative = from.relative;
@@ -103,7 +107,9 @@ function expandItem(
   if (op === '/') {
     const n = Number(stepText);
     if (!Number.isInteger(n) || n < 2) {
-      throw new ValueError(`"${text}": after / comes how many values (a whole number ≥ 2), got "${stepText}"`);
+      throw new ValueError(
+        `"${text}": after / comes how many values (a whole number ≥ 2), got "${stepText}"`,
+      );
     }
     if (n > MAX_AXIS_VALUES) throw tooMany(text, n);
     return Array.from({ length: n }, (_, i) => make(from.value + ((to.value - from.value) * i) / (n - 1)));
@@ -157,7 +163,8 @@ function collect(input: AxisInput, expand: (item: string | number) => Scalar[]):
       throw e;
     }
   }
-  if (out.length > MAX_AXIS_VALUES) throw new ValueError(`${out.length} values; at most ${MAX_AXIS_VALUES} per axis`);
+  if (out.length > MAX_AXIS_VALUES)
+    throw new ValueError(`${out.length} values; at most ${MAX_AXIS_VALUES} per axis`);
   const seen = new Set<string>();
   const unique = out.filter((s) => {
     const key = `${s.relative ? 'x' : ''}${s.value}`;

@@ -5,10 +5,9 @@
  * schema's own (referenceConfigSchema), so a backoff means the same thing in both places.
  */
 import type { SweepBackoff } from '../result.ts';
-import { type BackoffConfig, BACKOFF_POLICIES, referenceConfigSchema } from '../scenario/schema.ts';
 import { formatDuration } from '../scenario/duration.ts';
-import { friendlyIssues } from '../scenario/issues.ts';
-import { didYouMean } from '../scenario/issues.ts';
+import { didYouMean, friendlyIssues } from '../scenario/issues.ts';
+import { BACKOFF_POLICIES, type BackoffConfig, referenceConfigSchema } from '../scenario/schema.ts';
 import { ValueError } from './errors.ts';
 
 /** BOUNDS.md calls the gRPC variant "symmetric jitter"; the scenario schema calls it grpc. */
@@ -20,7 +19,11 @@ function validate(input: Record<string, unknown>): SweepBackoff {
   const parsed = referenceConfigSchema.safeParse({ backoff: input }, { reportInput: true });
   if (!parsed.success) {
     const issues = friendlyIssues(
-      parsed.error.issues.map((zi) => ({ path: zi.path as (string | number)[], message: zi.message, zod: zi })),
+      parsed.error.issues.map((zi) => ({
+        path: zi.path as (string | number)[],
+        message: zi.message,
+        zod: zi,
+      })),
       { config: { backoff: input } },
     );
     throw new ValueError(
@@ -46,7 +49,9 @@ export function toConfig(b: SweepBackoff): BackoffConfig {
 }
 
 function policyOf(word: unknown): string {
-  const w = String(word ?? '').trim().toLowerCase();
+  const w = String(word ?? '')
+    .trim()
+    .toLowerCase();
   const name = ALIASES[w] ?? w;
   if (!(BACKOFF_POLICIES as readonly string[]).includes(name)) {
     const guess = didYouMean(w, [...BACKOFF_POLICIES, ...Object.keys(ALIASES)]);
@@ -61,7 +66,9 @@ function policyOf(word: unknown): string {
 export function parseBackoff(text: string): SweepBackoff {
   const parts = text.trim().split(':');
   if (parts.length > 5) {
-    throw new ValueError(`"${text}": expected policy[:base[:cap[:multiplier[:jitter]]]], got ${parts.length} parts`);
+    throw new ValueError(
+      `"${text}": expected policy[:base[:cap[:multiplier[:jitter]]]], got ${parts.length} parts`,
+    );
   }
   const input: Record<string, unknown> = { policy: policyOf(parts[0]) };
   parts.slice(1).forEach((p, i) => {
@@ -80,7 +87,9 @@ export function parseBackoffObject(input: Record<string, unknown>): SweepBackoff
   const policy = policyOf(input.policy ?? 'seed');
   const rest = Object.fromEntries(Object.entries(input).filter(([k]) => k !== 'policy'));
   if ('maxAttempts' in rest) {
-    throw new ValueError('maxAttempts is not a sweep setting: a sweep measures reconnects, so clients never give up');
+    throw new ValueError(
+      'maxAttempts is not a sweep setting: a sweep measures reconnects, so clients never give up',
+    );
   }
   return validate({ policy, ...rest });
 }

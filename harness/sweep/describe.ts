@@ -6,9 +6,17 @@ import { describeBackoff } from './backoff.ts';
 /** Canonical identity of a configuration (every field, backoff included). */
 export function configKey(c: SweepConfig): string {
   const b = c.backoff;
-  return [c.interval, c.pongTimeout, c.readDeadline, c.missThreshold, b.base, b.cap, b.multiplier, b.jitter, b.variant].join(
-    '|',
-  );
+  return [
+    c.interval,
+    c.pongTimeout,
+    c.readDeadline,
+    c.missThreshold,
+    b.base,
+    b.cap,
+    b.multiplier,
+    b.jitter,
+    b.variant,
+  ].join('|');
 }
 
 /** "I 10s · T 3s · R 15s · N 1 · seed 1s→1m ×2 +0–1s" */
@@ -19,6 +27,11 @@ export function describeConfig(c: SweepConfig): string {
 /** Heartbeat messages per connection-hour the configuration sends by design: a ping and its pong per I. */
 export function nominalMessagesPerHour(c: SweepConfig): number {
   return Math.round((2 * 3_600_000) / c.interval);
+}
+
+/** A duration for people: whole ms in the shortest form (real-network runs measure fractions). */
+export function fmtMs(ms: number): string {
+  return formatDuration(Math.round(ms));
 }
 
 export function fmtNumber(x: number): string {

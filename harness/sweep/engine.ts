@@ -23,8 +23,8 @@ import {
   isLatencyStep,
   pathOf,
   type RunConfig,
-  scenarioName,
   type SweepScenario,
+  scenarioName,
   topologyOf,
 } from './scenarios.ts';
 import { runCount, type SweepSpec } from './spec.ts';
@@ -137,7 +137,8 @@ export async function runSweep(spec: SweepSpec, o: SweepRunOptions = {}): Promis
     if (previous) {
       // A preset identical to a grid configuration: same runs, same cells.
       cellsOf.set(group, previous);
-      for (const cell of previous) o.progress?.cell(`${group.preset?.name ?? describeConfig(cell.config)}`, cell);
+      for (const cell of previous)
+        o.progress?.cell(`${group.preset?.name ?? describeConfig(cell.config)}`, cell);
       continue;
     }
     const cells: SweepCell[] = [];

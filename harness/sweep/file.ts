@@ -49,7 +49,14 @@ import {
 import { parseBuiltins } from './scenarios.ts';
 import type { GoalParts, SpecParts } from './spec.ts';
 import { STATISTICS, type Statistic } from './stats.ts';
-import { parseDetectGoals, parseDetectSide, parseMaxRuns, parsePositiveDuration, parseRate, parseSeeds } from './values.ts';
+import {
+  parseDetectGoals,
+  parseDetectSide,
+  parseMaxRuns,
+  parsePositiveDuration,
+  parseRate,
+  parseSeeds,
+} from './values.ts';
 
 /** A scenario selector and where it was written. */
 export interface SelectorRef {
@@ -76,7 +83,12 @@ const profileObject = z.strictObject({
   latency: value.optional(),
   jitter: value.optional(),
 });
-const detectObject = z.strictObject(Object.fromEntries(STATISTICS.map((s) => [s, value.optional()])) as Record<Statistic, z.ZodOptional<typeof value>>);
+const detectObject = z.strictObject(
+  Object.fromEntries(STATISTICS.map((s) => [s, value.optional()])) as Record<
+    Statistic,
+    z.ZodOptional<typeof value>
+  >,
+);
 
 const gridSchema = z.strictObject({
   interval: axis.optional(),
@@ -143,7 +155,9 @@ function positionOf(doc: Document, lines: LineCounter, p: Path, atKey: boolean):
     if (atKey && n === p.length && n > 0) {
       const parent = here.length > 1 ? doc.getIn(here.slice(0, -1), true) : doc.contents;
       if (isMap(parent)) {
-        const pair = parent.items.find((i) => isPair(i) && isScalar(i.key) && String(i.key.value) === String(here.at(-1)));
+        const pair = parent.items.find(
+          (i) => isPair(i) && isScalar(i.key) && String(i.key.value) === String(here.at(-1)),
+        );
         const range = (pair?.key as Node | undefined)?.range;
         if (range) return at(lines, range[0]);
       }
@@ -226,7 +240,12 @@ function salvage(raw: unknown): SweepFileInput {
     if (!schema) continue;
     const whole = schema.safeParse(value);
     if (whole.success) out[key] = whole.data;
-    else if ((key === 'grid' || key === 'goals') && value && typeof value === 'object' && !Array.isArray(value)) {
+    else if (
+      (key === 'grid' || key === 'goals') &&
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value)
+    ) {
       const inner = (key === 'grid' ? gridSchema : goalsSchema).shape as Record<string, z.ZodType>;
       out[key] = Object.fromEntries(
         Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => {
@@ -266,10 +285,14 @@ function profileOf(item: string | z.output<typeof profileObject>): LatencyProfil
   const hasRtt = item.p50 !== undefined || item.p99 !== undefined;
   const hasLeg = item.latency !== undefined || item.jitter !== undefined;
   if (item.name !== undefined && !PROFILE_NAME.test(item.name)) {
-    throw new ValueError(`"${item.name}": a profile name starts with a letter and has letters, digits, . _ -`);
+    throw new ValueError(
+      `"${item.name}": a profile name starts with a letter and has letters, digits, . _ -`,
+    );
   }
   if (hasRtt === hasLeg) {
-    throw new ValueError('give p50 and p99 (of the round trip) or latency and jitter (per leg), not both or neither');
+    throw new ValueError(
+      'give p50 and p99 (of the round trip) or latency and jitter (per leg), not both or neither',
+    );
   }
   const ms = (v: string | number, what: string) => parsePositiveDuration(v, what, { zero: true });
   const f = formatDuration;
@@ -283,7 +306,11 @@ function profileOf(item: string | z.output<typeof profileObject>): LatencyProfil
   const latency = ms(item.latency ?? 0, 'latency');
   const jitter = ms(item.jitter ?? 0, 'jitter');
   const body = `${f(latency)}+-${f(jitter)}`;
-  return profileFromLeg(item.name ?? `${f(latency)}±${f(jitter)}`, { latency, jitter }, item.name ? `${item.name}=${body}` : body);
+  return profileFromLeg(
+    item.name ?? `${f(latency)}±${f(jitter)}`,
+    { latency, jitter },
+    item.name ? `${item.name}=${body}` : body,
+  );
 }
 
 function detectGoalsOf(v: string | number | Partial<Record<Statistic, string | number>>): DetectGoal[] {
@@ -303,10 +330,38 @@ function readParts(d: SweepFileInput, add: (p: Path, m: string) => void): SpecPa
   if (d.name !== undefined) parts.name = d.name;
   const g = d.grid ?? {};
   const isList = (v: unknown) => Array.isArray(v);
-  field(add, ['grid', 'interval'], g.interval, isList(g.interval), () => parseDurationAxis(g.interval as AxisInput) as number[], (v) => (parts.interval = v));
-  field(add, ['grid', 'pongTimeout'], g.pongTimeout, isList(g.pongTimeout), () => parseDurationAxis(g.pongTimeout as AxisInput, { relative: true }), (v) => (parts.pongTimeout = v));
-  field(add, ['grid', 'readDeadline'], g.readDeadline, isList(g.readDeadline), () => parseDurationAxis(g.readDeadline as AxisInput, { relative: true }), (v) => (parts.readDeadline = v));
-  field(add, ['grid', 'missThreshold'], g.missThreshold, isList(g.missThreshold), () => parseCountAxis(g.missThreshold as AxisInput, { min: 1 }), (v) => (parts.missThreshold = v));
+  field(
+    add,
+    ['grid', 'interval'],
+    g.interval,
+    isList(g.interval),
+    () => parseDurationAxis(g.interval as AxisInput) as number[],
+    (v) => (parts.interval = v),
+  );
+  field(
+    add,
+    ['grid', 'pongTimeout'],
+    g.pongTimeout,
+    isList(g.pongTimeout),
+    () => parseDurationAxis(g.pongTimeout as AxisInput, { relative: true }),
+    (v) => (parts.pongTimeout = v),
+  );
+  field(
+    add,
+    ['grid', 'readDeadline'],
+    g.readDeadline,
+    isList(g.readDeadline),
+    () => parseDurationAxis(g.readDeadline as AxisInput, { relative: true }),
+    (v) => (parts.readDeadline = v),
+  );
+  field(
+    add,
+    ['grid', 'missThreshold'],
+    g.missThreshold,
+    isList(g.missThreshold),
+    () => parseCountAxis(g.missThreshold as AxisInput, { min: 1 }),
+    (v) => (parts.missThreshold = v),
+  );
   if (g.backoff !== undefined) {
     const list = Array.isArray(g.backoff) ? g.backoff : [g.backoff];
     const backoffs = list.flatMap((b, i) => {
@@ -321,7 +376,14 @@ function readParts(d: SweepFileInput, add: (p: Path, m: string) => void): SpecPa
     });
     if (backoffs.length === list.length) parts.backoff = backoffs;
   }
-  field(add, ['faults'], d.faults, isList(d.faults), () => parseBuiltins(d.faults!), (v) => (parts.faults = v));
+  field(
+    add,
+    ['faults'],
+    d.faults,
+    isList(d.faults),
+    () => parseBuiltins(d.faults!),
+    (v) => (parts.faults = v),
+  );
   if (d.latency !== undefined) {
     const list = typeof d.latency === 'string' ? d.latency.split(',') : d.latency;
     const profiles = list.flatMap((item, i) => {
@@ -334,25 +396,98 @@ function readParts(d: SweepFileInput, add: (p: Path, m: string) => void): SpecPa
       }
     });
     if (profiles.length === list.length) {
-      field(add, ['latency'], profiles, isList(d.latency), () => (checkDistinct(profiles), profiles), (v) => (parts.profiles = v));
+      field(
+        add,
+        ['latency'],
+        profiles,
+        isList(d.latency),
+        () => {
+          checkDistinct(profiles);
+          return profiles;
+        },
+        (v) => (parts.profiles = v),
+      );
     }
   }
-  field(add, ['seeds'], d.seeds, isList(d.seeds), () => parseSeeds(d.seeds!), (v) => (parts.seeds = v));
+  field(
+    add,
+    ['seeds'],
+    d.seeds,
+    isList(d.seeds),
+    () => parseSeeds(d.seeds!),
+    (v) => (parts.seeds = v),
+  );
   if (d.phase !== undefined) parts.phase = d.phase;
   if (d.goals) {
     const goals: GoalParts = {};
     const gl = d.goals;
-    field(add, ['goals', 'detectWithin'], gl.detectWithin, false, () => detectGoalsOf(gl.detectWithin!), (v) => (goals.detectWithin = v));
-    field(add, ['goals', 'detectSide'], gl.detectSide, false, () => parseDetectSide(gl.detectSide!), (v) => (goals.detectSide = v));
-    field(add, ['goals', 'maxFalseRate'], gl.maxFalseRate, false, () => parseRate(gl.maxFalseRate!, 'maxFalseRate'), (v) => (goals.maxFalseRate = v));
-    field(add, ['goals', 'tolerateLatency'], gl.tolerateLatency, false, () => parsePositiveDuration(gl.tolerateLatency!, 'tolerateLatency', { zero: true }), (v) => (goals.tolerateLatency = v));
-    field(add, ['goals', 'reconnectWithin'], gl.reconnectWithin, false, () => parsePositiveDuration(gl.reconnectWithin!, 'reconnectWithin'), (v) => (goals.reconnectWithin = v));
-    field(add, ['goals', 'maxOverhead'], gl.maxOverhead, false, () => parseRate(gl.maxOverhead!, 'maxOverhead', { positive: true }), (v) => (goals.maxOverhead = v));
+    field(
+      add,
+      ['goals', 'detectWithin'],
+      gl.detectWithin,
+      false,
+      () => detectGoalsOf(gl.detectWithin!),
+      (v) => (goals.detectWithin = v),
+    );
+    field(
+      add,
+      ['goals', 'detectSide'],
+      gl.detectSide,
+      false,
+      () => parseDetectSide(gl.detectSide!),
+      (v) => (goals.detectSide = v),
+    );
+    field(
+      add,
+      ['goals', 'maxFalseRate'],
+      gl.maxFalseRate,
+      false,
+      () => parseRate(gl.maxFalseRate!, 'maxFalseRate'),
+      (v) => (goals.maxFalseRate = v),
+    );
+    field(
+      add,
+      ['goals', 'tolerateLatency'],
+      gl.tolerateLatency,
+      false,
+      () => parsePositiveDuration(gl.tolerateLatency!, 'tolerateLatency', { zero: true }),
+      (v) => (goals.tolerateLatency = v),
+    );
+    field(
+      add,
+      ['goals', 'reconnectWithin'],
+      gl.reconnectWithin,
+      false,
+      () => parsePositiveDuration(gl.reconnectWithin!, 'reconnectWithin'),
+      (v) => (goals.reconnectWithin = v),
+    );
+    field(
+      add,
+      ['goals', 'maxOverhead'],
+      gl.maxOverhead,
+      false,
+      () => parseRate(gl.maxOverhead!, 'maxOverhead', { positive: true }),
+      (v) => (goals.maxOverhead = v),
+    );
     parts.goals = goals;
   }
-  field(add, ['presets'], d.presets, isList(d.presets), () => parsePresets(d.presets!), (v) => (parts.presets = v));
+  field(
+    add,
+    ['presets'],
+    d.presets,
+    isList(d.presets),
+    () => parsePresets(d.presets!),
+    (v) => (parts.presets = v),
+  );
   if (d.presetsOnly !== undefined) parts.presetsOnly = d.presetsOnly;
-  field(add, ['maxRuns'], d.maxRuns, false, () => parseMaxRuns(d.maxRuns!), (v) => (parts.maxRuns = v));
+  field(
+    add,
+    ['maxRuns'],
+    d.maxRuns,
+    false,
+    () => parseMaxRuns(d.maxRuns!),
+    (v) => (parts.maxRuns = v),
+  );
   return parts;
 }
 
@@ -363,7 +498,8 @@ export async function loadSweepFile(file: string): Promise<FileParts> {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+    const why =
+      err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
     throw new SweepSpecError([{ file, path: '', message: `cannot read the sweep file: ${why}` }]);
   }
   return parseSweepText(text, file);

@@ -7,10 +7,10 @@ import type { ScenarioIssue } from '../scenario/errors.ts';
 import { parseCountAxis, parseDurationAxis } from './axis.ts';
 import { parseBackoff } from './backoff.ts';
 import { COMMAND_LINE, SweepSpecError, ValueError } from './errors.ts';
-import type { GoalParts, SpecParts } from './spec.ts';
 import { parsePresets } from './presets.ts';
 import { checkDistinct, parseProfiles } from './profiles.ts';
 import { parseBuiltins } from './scenarios.ts';
+import type { GoalParts, SpecParts } from './spec.ts';
 import {
   parseDetectGoals,
   parseDetectSide,
@@ -67,13 +67,34 @@ export function parseFlags(f: SweepFlags): FlagParts {
   };
 
   if (f.name !== undefined) {
-    if (f.name.trim() === '') issues.push({ file: COMMAND_LINE, path: '--name', message: 'must not be empty' });
+    if (f.name.trim() === '')
+      issues.push({ file: COMMAND_LINE, path: '--name', message: 'must not be empty' });
     else parts.name = f.name.trim();
   }
-  read('--interval', f.interval, (v) => parseDurationAxis(v) as number[], (v) => (parts.interval = v));
-  read('--pong-timeout', f.pongTimeout, (v) => parseDurationAxis(v, { relative: true }), (v) => (parts.pongTimeout = v));
-  read('--read-deadline', f.readDeadline, (v) => parseDurationAxis(v, { relative: true }), (v) => (parts.readDeadline = v));
-  read('--miss-threshold', f.missThreshold, (v) => parseCountAxis(v, { min: 1 }), (v) => (parts.missThreshold = v));
+  read(
+    '--interval',
+    f.interval,
+    (v) => parseDurationAxis(v) as number[],
+    (v) => (parts.interval = v),
+  );
+  read(
+    '--pong-timeout',
+    f.pongTimeout,
+    (v) => parseDurationAxis(v, { relative: true }),
+    (v) => (parts.pongTimeout = v),
+  );
+  read(
+    '--read-deadline',
+    f.readDeadline,
+    (v) => parseDurationAxis(v, { relative: true }),
+    (v) => (parts.readDeadline = v),
+  );
+  read(
+    '--miss-threshold',
+    f.missThreshold,
+    (v) => parseCountAxis(v, { min: 1 }),
+    (v) => (parts.missThreshold = v),
+  );
   if (f.backoff && f.backoff.length > 0) {
     const list = f.backoff;
     read(
@@ -102,15 +123,29 @@ export function parseFlags(f: SweepFlags): FlagParts {
     (v) => (parts.profiles = v),
   );
   if (f.seeds !== undefined && f.seed !== undefined) {
-    issues.push({ file: COMMAND_LINE, path: '--seed', message: 'give --seed (one seed) or --seeds (a count or a list), not both' });
+    issues.push({
+      file: COMMAND_LINE,
+      path: '--seed',
+      message: 'give --seed (one seed) or --seeds (a count or a list), not both',
+    });
   } else {
     read('--seeds', f.seeds, parseSeeds, (v) => (parts.seeds = v));
-    read('--seed', f.seed, (v) => [parseSeed(v)], (v) => (parts.seeds = v));
+    read(
+      '--seed',
+      f.seed,
+      (v) => [parseSeed(v)],
+      (v) => (parts.seeds = v),
+    );
   }
   if (f.fixedPhase) parts.phase = false;
   read('--detect-within', f.detectWithin, parseDetectGoals, (v) => (goals.detectWithin = v));
   read('--detect-side', f.detectSide, parseDetectSide, (v) => (goals.detectSide = v));
-  read('--max-false-rate', f.maxFalseRate, (v) => parseRate(v, '--max-false-rate'), (v) => (goals.maxFalseRate = v));
+  read(
+    '--max-false-rate',
+    f.maxFalseRate,
+    (v) => parseRate(v, '--max-false-rate'),
+    (v) => (goals.maxFalseRate = v),
+  );
   read(
     '--tolerate-latency',
     f.tolerateLatency,
@@ -123,7 +158,12 @@ export function parseFlags(f: SweepFlags): FlagParts {
     (v) => parsePositiveDuration(v, '--reconnect-within'),
     (v) => (goals.reconnectWithin = v),
   );
-  read('--max-overhead', f.maxOverhead, (v) => parseRate(v, '--max-overhead', { positive: true }), (v) => (goals.maxOverhead = v));
+  read(
+    '--max-overhead',
+    f.maxOverhead,
+    (v) => parseRate(v, '--max-overhead', { positive: true }),
+    (v) => (goals.maxOverhead = v),
+  );
   read('--preset', f.preset, parsePresets, (v) => (parts.presets = v));
   if (f.presetsOnly) parts.presetsOnly = true;
   read('--max-runs', f.maxRuns, parseMaxRuns, (v) => (parts.maxRuns = v));

@@ -15,7 +15,7 @@
  * - maxOverhead: heartbeat messages per connection-hour, both directions, at most n (F20).
  */
 import type { GoalVerdict, SweepConfig } from '../result.ts';
-import { formatDuration } from '../scenario/duration.ts';
+import { fmtMs } from './describe.ts';
 import type { Leg } from './profiles.ts';
 import { latencyTolerance, pathExtremes } from './profiles.ts';
 import type { CellQos, DetectSide } from './qos.ts';
@@ -35,7 +35,7 @@ export interface SweepGoals {
   maxOverhead?: number;
 }
 
-const d = formatDuration;
+const d = fmtMs;
 
 function sideWords(side: DetectSide): string {
   return side === 'first' ? 'either side' : side;
@@ -75,9 +75,14 @@ export interface CellContext {
 
 function detectVerdict(goal: DetectGoal, side: DetectSide, q: CellQos): GoalVerdict {
   const name = detectGoalName(goal, side);
-  if (!q.deadFaults) return { goal: name, met: true, why: 'not applicable: no fault in this scenario kills the path' };
+  if (!q.deadFaults)
+    return { goal: name, met: true, why: 'not applicable: no fault in this scenario kills the path' };
   if (q.expectedDetections === 0) {
-    return { goal: name, met: true, why: `not applicable: the ${sideWords(side)} has nothing to detect here` };
+    return {
+      goal: name,
+      met: true,
+      why: `not applicable: the ${sideWords(side)} has nothing to detect here`,
+    };
   }
   if (q.undetected > 0 || !q.detection) {
     return {
@@ -98,7 +103,11 @@ function detectVerdict(goal: DetectGoal, side: DetectSide, q: CellQos): GoalVerd
 function falseRateVerdict(max: number, q: CellQos, c: CellContext): GoalVerdict {
   const name = falseRateGoalName(max);
   if (c.latencyStep) {
-    return { goal: name, met: true, why: 'not applicable: this scenario adds latency on purpose (see the tolerance goal)' };
+    return {
+      goal: name,
+      met: true,
+      why: 'not applicable: this scenario adds latency on purpose (see the tolerance goal)',
+    };
   }
   const met = q.falseDetectionRate <= max;
   return {

@@ -6,8 +6,8 @@
  */
 import { esc, escAttr } from '../../reports/escape.ts';
 import type { SweepCell, SweepResult } from '../result.ts';
-import { failureReasons } from './recommend.ts';
 import { describeConfig } from './describe.ts';
+import { failureReasons } from './recommend.ts';
 
 function attrs(map: Record<string, string | number>): string {
   return Object.entries(map)
@@ -26,7 +26,10 @@ function casesFor(name: string, cells: readonly SweepCell[]): Case {
   const failed = cells.flatMap((c) =>
     c.goals.filter((g) => !g.met).map((g) => ({ ...g, where: `${c.scenario} · ${c.latencyProfile}` })),
   );
-  const detail = cells.map((c) => `${c.scenario} · ${c.latencyProfile}: ${c.goals.map((g) => `${g.met ? 'ok' : 'FAIL'} ${g.goal}: ${g.why}`).join('; ')}`);
+  const detail = cells.map(
+    (c) =>
+      `${c.scenario} · ${c.latencyProfile}: ${c.goals.map((g) => `${g.met ? 'ok' : 'FAIL'} ${g.goal}: ${g.why}`).join('; ')}`,
+  );
   return failed.length
     ? { name, skipped: `rejected: ${failureReasons(failed)}`, out: detail.join('\n') }
     : { name, out: detail.join('\n') };
@@ -39,7 +42,9 @@ function suite(name: string, id: number, cases: Case[]): string[] {
   for (const c of cases) {
     const head = `    <testcase${attrs({ classname: `flatline.sweep.${name}`, name: c.name })}`;
     const body = [
-      ...(c.failure ? [`      <failure${attrs({ message: c.failure, type: 'goals' })}>${esc(c.failure)}</failure>`] : []),
+      ...(c.failure
+        ? [`      <failure${attrs({ message: c.failure, type: 'goals' })}>${esc(c.failure)}</failure>`]
+        : []),
       ...(c.skipped ? [`      <skipped${attrs({ message: c.skipped })}/>`] : []),
       ...(c.out ? [`      <system-out>${esc(c.out)}</system-out>`] : []),
     ];
@@ -52,7 +57,10 @@ function suite(name: string, id: number, cases: Case[]): string[] {
 export function renderSweepJunit(r: SweepResult): string {
   const rec = r.recommendation;
   const verdict: Case = rec.best
-    ? { name: 'a configuration meets every goal', out: `${describeConfig(rec.best)}\n${rec.why}\nreplay: ${r.replay}` }
+    ? {
+        name: 'a configuration meets every goal',
+        out: `${describeConfig(rec.best)}\n${rec.why}\nreplay: ${r.replay}`,
+      }
     : { name: 'a configuration meets every goal', failure: rec.why, out: `replay: ${r.replay}` };
   const byConfig = new Map<string, SweepCell[]>();
   for (const c of r.cells) {
@@ -61,8 +69,20 @@ export function renderSweepJunit(r: SweepResult): string {
   }
   const suites = [
     suite('recommendation', 0, [verdict]),
-    suite('configurations', 1, [...byConfig].map(([name, cells]) => casesFor(name, cells))),
-    ...(r.presets.length ? [suite('presets', 2, r.presets.map((p) => casesFor(p.name, p.cells)))] : []),
+    suite(
+      'configurations',
+      1,
+      [...byConfig].map(([name, cells]) => casesFor(name, cells)),
+    ),
+    ...(r.presets.length
+      ? [
+          suite(
+            'presets',
+            2,
+            r.presets.map((p) => casesFor(p.name, p.cells)),
+          ),
+        ]
+      : []),
   ];
   const all = [verdict];
   const total = 1 + byConfig.size + r.presets.length;

@@ -39,7 +39,13 @@ const H = 60 * M;
 
 const SEED_BACKOFF: SweepBackoff = fromConfig(REFERENCE_DEFAULTS.backoff);
 const D = REFERENCE_DEFAULTS;
-const GRPC_BACKOFF: SweepBackoff = { base: 1 * S, cap: 120 * S, multiplier: 1.6, jitter: 0.2, variant: 'grpc' };
+const GRPC_BACKOFF: SweepBackoff = {
+  base: 1 * S,
+  cap: 120 * S,
+  multiplier: 1.6,
+  jitter: 0.2,
+  variant: 'grpc',
+};
 
 function config(
   interval: number,
@@ -56,7 +62,8 @@ export const PRESETS: readonly Preset[] = [
     id: 'seed',
     aliases: ['defaults', 'seed-defaults', 'reference'],
     name: 'seed defaults',
-    source: 'SEED-SPEC.md F1/F4/F5/F12/F13: ping 30 s, pong 5–10 s, read 45 s, N = 3, backoff 1 s→60 s + 0–1 s',
+    source:
+      'SEED-SPEC.md F1/F4/F5/F12/F13: ping 30 s, pong 5–10 s, read 45 s, N = 3, backoff 1 s→60 s + 0–1 s',
     config: config(D.interval, D.pongTimeout, D.readDeadline, D.missThreshold),
     approximates: `the reference implementation's defaults (the articles give a 5–10 s pong timeout; the default is ${formatDuration(D.pongTimeout)}). Exact otherwise: this is the model itself.`,
   },
@@ -93,7 +100,8 @@ export const PRESETS: readonly Preset[] = [
     id: 'grpc-10s',
     aliases: ['grpc-fast'],
     name: 'gRPC keepalive (10 s)',
-    source: 'keepalive_time 10 s (the client minimum), keepalive_timeout 20 s, server permits it; gRPC connect backoff',
+    source:
+      'keepalive_time 10 s (the client minimum), keepalive_timeout 20 s, server permits it; gRPC connect backoff',
     config: config(10 * S, 20 * S, 2 * H + 20 * S, 1, GRPC_BACKOFF),
     extra: { connectTimeout: 20 * S },
     approximates:
@@ -114,7 +122,13 @@ export const PRESETS: readonly Preset[] = [
     aliases: ['socket.io', 'engine.io', 'engineio'],
     name: 'Socket.IO / engine.io',
     source: 'pingInterval 25 s, pingTimeout 20 s; client reconnection 1 s → 5 s, × 2, randomization 0.5',
-    config: config(25 * S, 20 * S, 45 * S, 1, { base: 1 * S, cap: 5 * S, multiplier: 2, jitter: 0.5, variant: 'grpc' }),
+    config: config(25 * S, 20 * S, 45 * S, 1, {
+      base: 1 * S,
+      cap: 5 * S,
+      multiplier: 2,
+      jitter: 0.5,
+      variant: 'grpc',
+    }),
     approximates:
       'engine.io’s server pings and the client answers; here the pinger is the client (same I and T), and the engine.io client’s rule "no ping for pingInterval + pingTimeout" becomes the server read deadline R = 45 s. Socket.IO jitters before the 5 s cap, the grpc policy after it.',
   },
@@ -122,8 +136,15 @@ export const PRESETS: readonly Preset[] = [
     id: 'mqtt',
     aliases: ['mqtt.js', 'mqttjs'],
     name: 'MQTT (mqtt.js, keepalive 60 s)',
-    source: 'mqtt.js: PINGREQ after K = 60 s, timeout at 1.5·K; broker drops after 1.5·K; reconnectPeriod 1 s',
-    config: config(60 * S, 30 * S, 90 * S, 1, { base: 1 * S, cap: 1 * S, multiplier: 1, jitter: 0, variant: 'seed' }),
+    source:
+      'mqtt.js: PINGREQ after K = 60 s, timeout at 1.5·K; broker drops after 1.5·K; reconnectPeriod 1 s',
+    config: config(60 * S, 30 * S, 90 * S, 1, {
+      base: 1 * S,
+      cap: 1 * S,
+      multiplier: 1,
+      jitter: 0,
+      variant: 'seed',
+    }),
     approximates:
       'mqtt.js sends PINGREQ K after the last reschedule and gives up at 1.5·K, so T = K/2; the broker’s 1.5·K rule is R. Any other packet also resets MQTT’s timers (here only heartbeats flow). Reconnect every 1 s, no backoff.',
   },
@@ -131,7 +152,13 @@ export const PRESETS: readonly Preset[] = [
     id: 'nats',
     name: 'NATS',
     source: 'ping_interval 2 min, max_pings_out 2; reconnectTimeWait 2 s + jitter 100 ms',
-    config: config(2 * M, 2 * M, 6 * M, 2, { base: 2 * S, cap: 2 * S, multiplier: 1, jitter: 100, variant: 'seed' }),
+    config: config(2 * M, 2 * M, 6 * M, 2, {
+      base: 2 * S,
+      cap: 2 * S,
+      multiplier: 1,
+      jitter: 100,
+      variant: 'seed',
+    }),
     approximates:
       'the client declares the connection stale when a ping is due with 2 still unanswered: T = I (a pong is late once the next ping is due) and N = 2 give the same [2·I, 3·I) window. The server runs the same rule on its side (R = 3·I).',
   },
@@ -139,8 +166,15 @@ export const PRESETS: readonly Preset[] = [
     id: 'kafka',
     aliases: ['kafka-consumer'],
     name: 'Kafka consumer',
-    source: 'heartbeat.interval.ms 3 s, session.timeout.ms 45 s, request.timeout.ms 30 s; reconnect.backoff 50 ms → 1 s ± 20 %',
-    config: config(3 * S, 30 * S, 45 * S, 1, { base: 50, cap: 1 * S, multiplier: 2, jitter: 0.2, variant: 'grpc' }),
+    source:
+      'heartbeat.interval.ms 3 s, session.timeout.ms 45 s, request.timeout.ms 30 s; reconnect.backoff 50 ms → 1 s ± 20 %',
+    config: config(3 * S, 30 * S, 45 * S, 1, {
+      base: 50,
+      cap: 1 * S,
+      multiplier: 2,
+      jitter: 0.2,
+      variant: 'grpc',
+    }),
     approximates:
       'the coordinator (the server here) evicts a member silent for the 45 s session timeout (R); the consumer notices a dead coordinator when a heartbeat request is unanswered for request.timeout.ms (T = 30 s, overlapping pings). Rebalances and the poll-interval rule are not modelled.',
   },
@@ -148,7 +182,8 @@ export const PRESETS: readonly Preset[] = [
     id: 'akka',
     aliases: ['akka-phi', 'phi-accrual'],
     name: 'Akka phi accrual (≈ fixed timeout)',
-    source: 'heartbeat-interval 1 s, threshold φ = 8, acceptable-heartbeat-pause 3 s, min-std-deviation 100 ms',
+    source:
+      'heartbeat-interval 1 s, threshold φ = 8, acceptable-heartbeat-pause 3 s, min-std-deviation 100 ms',
     config: config(1 * S, 3600, 4600, 1),
     approximates:
       'φ accrual suspects when −log₁₀(1 − F(t)) ≥ 8 for the time t since the last heartbeat, F normal with mean 1 s + 3 s pause and σ ≥ 100 ms: t ≈ 4 s + 5.6 σ ≈ 4.6 s on a steady path. As a fixed timeout: silence of 4.6 s, so T = 3.6 s (the first unanswered ping is within 1 s of the last answer) and R = 4.6 s. φ adapts to the observed spread — on a jittery path Akka’s threshold grows and this one does not.',

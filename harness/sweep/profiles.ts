@@ -83,7 +83,10 @@ function rttQuantiles(up: Leg, down: Leg): (percent: number) => number {
   const cd = legCounts(down);
   const cumDown: number[] = [];
   let acc = 0;
-  for (const c of cd) cumDown.push((acc += c));
+  for (const c of cd) {
+    acc += c;
+    cumDown.push(acc);
+  }
   const total = (2 * up.jitter + 1) * (2 * down.jitter + 1);
   const maxDown = cd.length - 1;
   const below = (s: number): number => {
@@ -122,11 +125,13 @@ export function legsFromRtt(p50: number, p99: number): { up: Leg; down: Leg } {
   const downL = Math.floor(p50 / 2);
   const p99Of = (j: number) => rttQuantiles({ latency: upL, jitter: j }, { latency: downL, jitter: j })(99);
   let j = Math.max(0, Math.ceil((p99 - p50) / (2 - Math.sqrt(0.08))));
-  if (j > MAX_JITTER) throw new ValueError(`p99 ${formatDuration(p99)} needs more jitter than the model allows`);
+  if (j > MAX_JITTER)
+    throw new ValueError(`p99 ${formatDuration(p99)} needs more jitter than the model allows`);
   while (j > 0 && p99Of(j - 1) >= p99) j--;
   while (p99Of(j) < p99) {
     j++;
-    if (j > MAX_JITTER) throw new ValueError(`p99 ${formatDuration(p99)} needs more jitter than the model allows`);
+    if (j > MAX_JITTER)
+      throw new ValueError(`p99 ${formatDuration(p99)} needs more jitter than the model allows`);
   }
   return { up: { latency: upL, jitter: j }, down: { latency: downL, jitter: j } };
 }
@@ -148,7 +153,9 @@ export function explainProfile(p: LatencyProfile): string {
     p.up.latency === p.down.latency && p.up.jitter === p.down.jitter
       ? `each leg ${leg(p.up)}`
       : `up ${leg(p.up)}, down ${leg(p.down)}`;
-  const target = p.target ? `; asked RTT p50 ${formatDuration(p.target.p50)} · p99 ${formatDuration(p.target.p99)}` : '';
+  const target = p.target
+    ? `; asked RTT p50 ${formatDuration(p.target.p50)} · p99 ${formatDuration(p.target.p99)}`
+    : '';
   return `${legs} (uniform, never below 0); model RTT p50 ${formatDuration(p.model.p50)} · p99 ${formatDuration(p.model.p99)} · max ${formatDuration(p.model.max)}${target}`;
 }
 
@@ -157,7 +164,13 @@ function finish(p: Omit<LatencyProfile, 'label' | 'model'>): LatencyProfile {
   return { ...withModel, label: describe(withModel) };
 }
 
-export function profileFromRtt(name: string, p50: number, p99: number, spec: string, note?: string): LatencyProfile {
+export function profileFromRtt(
+  name: string,
+  p50: number,
+  p99: number,
+  spec: string,
+  note?: string,
+): LatencyProfile {
   const { up, down } = legsFromRtt(p50, p99);
   return finish({ name, spec, up, down, target: { p50, p99 }, ...(note ? { note } : {}) });
 }
@@ -166,7 +179,8 @@ export function profileFromLeg(name: string, leg: Leg, spec: string): LatencyPro
   for (const [k, v] of Object.entries(leg)) {
     if (!Number.isSafeInteger(v) || v < 0) throw new ValueError(`${k} must be whole ms ≥ 0, got ${v}`);
   }
-  if (leg.jitter > MAX_JITTER) throw new ValueError(`jitter ${formatDuration(leg.jitter)} is more than the model allows`);
+  if (leg.jitter > MAX_JITTER)
+    throw new ValueError(`jitter ${formatDuration(leg.jitter)} is more than the model allows`);
   return finish({ name, spec, up: { ...leg }, down: { ...leg } });
 }
 
@@ -180,7 +194,7 @@ export function asWrittenProfile(): LatencyProfile {
     down: zero,
     model: { p50: 0, p99: 0, max: 0 },
     asWritten: true,
-    note: "a scenario file keeps its own topology latency; built-in scenarios get none",
+    note: 'a scenario file keeps its own topology latency; built-in scenarios get none',
   };
 }
 
@@ -212,7 +226,10 @@ export function parseProfile(text: string): LatencyProfile {
   }
   if (body === AS_WRITTEN && name === undefined) return asWrittenProfile();
   const builtin = builtinProfile(body);
-  if (builtin) return name ? { ...builtin, name, spec: `${name}=${body}`, label: builtin.label.replace(body, name) } : builtin;
+  if (builtin)
+    return name
+      ? { ...builtin, name, spec: `${name}=${body}`, label: builtin.label.replace(body, name) }
+      : builtin;
   const rtt = /^([^/]+)\/([^/]+)$/.exec(body);
   if (rtt) {
     const p50 = ms(rtt[1]!);
@@ -225,7 +242,11 @@ export function parseProfile(text: string): LatencyProfile {
     const latency = ms(leg[1]!);
     const jitter = ms(leg[2]!);
     const canonical = `${formatDuration(latency)}+-${formatDuration(jitter)}`;
-    return profileFromLeg(name ?? `${formatDuration(latency)}±${formatDuration(jitter)}`, { latency, jitter }, `${name ? `${name}=` : ''}${canonical}`);
+    return profileFromLeg(
+      name ?? `${formatDuration(latency)}±${formatDuration(jitter)}`,
+      { latency, jitter },
+      `${name ? `${name}=` : ''}${canonical}`,
+    );
   }
   const known = [...BUILTIN_PROFILES.map((p) => p.name), AS_WRITTEN];
   const guess = didYouMean(body, known);

@@ -17,8 +17,9 @@
  * - reconnect time: Δ from the heal (or the detection, if later) to the client being ready again.
  * - overhead (F20): heartbeat messages and bytes per connection-hour, mean over the runs.
  */
+
+import { type MistakeObservation, mistakeDurations, mistakeRecurrenceTimes } from '../observe/bounds.ts';
 import { faultClass } from '../observe/fault-bounds.ts';
-import { mistakeDurations, mistakeRecurrenceTimes, type MistakeObservation } from '../observe/bounds.ts';
 import type { ConnectionLane, Overhead, SampleStats, ScenarioResult, Side } from '../result.ts';
 import type { FaultEntry, Scenario } from '../scenario/schema.ts';
 import { summarize } from './stats.ts';

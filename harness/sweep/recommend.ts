@@ -2,13 +2,13 @@
  * The recommendation: among the configurations that meet every goal in every cell (every scenario
  * and latency profile), the cheapest — the fewest heartbeat messages per connection-hour by design
  * (a ping and a pong per interval; measured overhead is reported next to it), then the fastest p99
- * detection, then the least measured overhead, then the order of the grid. The runner-up is the next
+ * detection, then the most latency tolerance (client, then server), then the least measured
+ * overhead, then the order of the grid. The runner-up is the next
  * in that order. Every configuration that fails is listed with the goals it failed, the numbers and
  * where (scenario · latency profile).
  */
 import type { GoalVerdict, SweepCell, SweepConfig, SweepRecommendation } from '../result.ts';
-import { formatDuration } from '../scenario/duration.ts';
-import { describeConfig, fmtNumber, nominalMessagesPerHour } from './describe.ts';
+import { describeConfig, fmtMs, fmtNumber, nominalMessagesPerHour } from './describe.ts';
 
 export interface Candidate {
   config: SweepConfig;
@@ -35,7 +35,10 @@ function summarize(c: Candidate, index: number): Summary {
   const failed = c.cells.flatMap((cell) =>
     cell.goals
       .filter((g) => !g.met)
-      .map((g) => ({ ...g, where: oneScenario ? cell.latencyProfile : `${cell.scenario} · ${cell.latencyProfile}` })),
+      .map((g) => ({
+        ...g,
+        where: oneScenario ? cell.latencyProfile : `${cell.scenario} · ${cell.latencyProfile}`,
+      })),
   );
   const p99s = c.cells.flatMap((x) => (x.detection && x.detection.n > 0 ? [x.detection.p99] : []));
   const s: Summary = {
@@ -44,7 +47,10 @@ function summarize(c: Candidate, index: number): Summary {
     passed: failed.length === 0 && c.cells.length > 0,
     failed,
     nominal: nominalMessagesPerHour(c.config),
-    measured: Math.max(0, ...c.cells.map((x) => x.overhead.client.messagesPerHour + x.overhead.server.messagesPerHour)),
+    measured: Math.max(
+      0,
+      ...c.cells.map((x) => x.overhead.client.messagesPerHour + x.overhead.server.messagesPerHour),
+    ),
     falseRate: Math.max(0, ...c.cells.map((x) => x.falseDetectionRate)),
     toleranceClient: Math.min(...c.cells.map((x) => x.latencyTolerance.client)),
     toleranceServer: Math.min(...c.cells.map((x) => x.latencyTolerance.server)),
@@ -53,13 +59,46 @@ function summarize(c: Candidate, index: number): Summary {
   return s;
 }
 
+/** The ranking keys, in order: cost by design, detection speed, robustness, measured cost. */
+const KEYS: { key: (s: Summary) => number; behind: (a: Summary, b: Summary) => string }[] = [
+  { key: (s) => s.nominal, behind: (a, b) => `${a.nominal} msg per conn·h${pct(a.nominal, b.nominal)}` },
+  {
+    key: (s) => s.detectionP99 ?? Infinity,
+    behind: (a, b) =>
+      `same cost, slower p99 detection (${a.detectionP99 === undefined ? 'none measured' : fmtMs(a.detectionP99)} vs ${b.detectionP99 === undefined ? 'none' : fmtMs(b.detectionP99)})`,
+  },
+  {
+    key: (s) => -s.toleranceClient,
+    behind: (a, b) =>
+      `same cost and detection, less client latency tolerance (${fmtMs(a.toleranceClient)} vs ${fmtMs(b.toleranceClient)})`,
+  },
+  {
+    key: (s) => -s.toleranceServer,
+    behind: (a, b) =>
+      `same cost and detection, less server latency tolerance (${fmtMs(a.toleranceServer)} vs ${fmtMs(b.toleranceServer)})`,
+  },
+  {
+    key: (s) => s.measured,
+    behind: (a, b) =>
+      `same cost by design, more measured overhead (${a.measured} vs ${b.measured} msg per conn·h)`,
+  },
+];
+
 function byCost(a: Summary, b: Summary): number {
-  return (
-    a.nominal - b.nominal ||
-    (a.detectionP99 ?? Infinity) - (b.detectionP99 ?? Infinity) ||
-    a.measured - b.measured ||
-    a.index - b.index
-  );
+  for (const k of KEYS) {
+    const d = k.key(a) - k.key(b);
+    if (d !== 0 && !Number.isNaN(d)) return d;
+  }
+  return a.index - b.index;
+}
+
+/** Why `a` ranks behind `b`: the first key that tells them apart. */
+function behind(a: Summary, b: Summary): string {
+  const k = KEYS.find((x) => {
+    const d = x.key(a) - x.key(b);
+    return d !== 0 && !Number.isNaN(d);
+  });
+  return k ? k.behind(a, b) : 'an exact tie, listed later in the grid';
 }
 
 function label(s: Summary): string {
@@ -69,9 +108,9 @@ function label(s: Summary): string {
 function numbers(s: Summary): string {
   const parts = [
     `${s.nominal} heartbeat msg per conn·h (measured ${s.measured})`,
-    s.detectionP99 === undefined ? 'no detection measured' : `p99 detection ${formatDuration(s.detectionP99)}`,
+    s.detectionP99 === undefined ? 'no detection measured' : `p99 detection ${fmtMs(s.detectionP99)}`,
     `${fmtNumber(s.falseRate)} false detections per conn·h`,
-    `latency tolerance client ${formatDuration(s.toleranceClient)} / server ${formatDuration(s.toleranceServer)}`,
+    `latency tolerance client ${fmtMs(s.toleranceClient)} / server ${fmtMs(s.toleranceServer)}`,
   ];
   return parts.join(', ');
 }
@@ -130,7 +169,8 @@ export function recommend(candidates: readonly Candidate[], o: RecommendOptions 
   const best = passing[0];
   if (!best) {
     const closest = [...failing].sort(
-      (a, b) => new Set(a.failed.map((f) => f.goal)).size - new Set(b.failed.map((f) => f.goal)).size || byCost(a, b),
+      (a, b) =>
+        new Set(a.failed.map((f) => f.goal)).size - new Set(b.failed.map((f) => f.goal)).size || byCost(a, b),
     )[0];
     const why = [
       `No configuration met every goal (${all.length} tried).`,
@@ -146,14 +186,20 @@ export function recommend(candidates: readonly Candidate[], o: RecommendOptions 
   }
   const runnerUp = passing[1];
   const unhealthy = [
-    best.toleranceClient <= 0 ? `T − r_max = ${formatDuration(best.toleranceClient)} (the pong timeout is below the worst round trip)` : '',
-    best.toleranceServer <= 0 ? `R − I − spread = ${formatDuration(best.toleranceServer)} (the read deadline is below the worst gap between pings)` : '',
+    best.toleranceClient <= 0
+      ? `T − r_max = ${fmtMs(best.toleranceClient)} (the pong timeout is below the worst round trip)`
+      : '',
+    best.toleranceServer <= 0
+      ? `R − I − spread = ${fmtMs(best.toleranceServer)} (the read deadline is below the worst gap between pings)`
+      : '',
   ].filter(Boolean);
   const why = [
     `${label(best)} is the cheapest of ${passing.length} configuration${passing.length === 1 ? '' : 's'} meeting every goal in every scenario and latency profile: ${numbers(best)}.`,
     runnerUp
-      ? `Runner-up: ${label(runnerUp)} — ${runnerUp.nominal} msg per conn·h${pct(runnerUp.nominal, best.nominal)}${
-          runnerUp.detectionP99 === undefined ? '' : `, p99 detection ${formatDuration(runnerUp.detectionP99)}`
+      ? `Runner-up: ${label(runnerUp)} — ${behind(runnerUp, best)}${
+          runnerUp.detectionP99 === undefined || runnerUp.nominal === best.nominal
+            ? ''
+            : `, p99 detection ${fmtMs(runnerUp.detectionP99)}`
         }.`
       : 'No runner-up: it is the only configuration meeting every goal.',
     unhealthy.length

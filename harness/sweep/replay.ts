@@ -4,16 +4,17 @@
  * configurations whatever shorthand the user typed. A cell's command adds --emit-scenarios, which
  * writes the scenario of that run as a file for `flatline run` (swimlanes in the run report).
  */
-import type { BackendChoice } from '../scenario/runner.ts';
+
 import { formatDuration } from '../scenario/duration.ts';
+import type { BackendChoice } from '../scenario/runner.ts';
 import { formatDurationValue } from './axis.ts';
 import { formatBackoff } from './backoff.ts';
 import { fmtNumber } from './describe.ts';
-import { DEFAULT_MAX_RUNS, type SweepSpec } from './spec.ts';
+import type { SweepGoals } from './goals.ts';
 import type { Preset } from './presets.ts';
 import type { LatencyProfile } from './profiles.ts';
 import type { RunConfig, SweepScenario } from './scenarios.ts';
-import type { SweepGoals } from './goals.ts';
+import { DEFAULT_MAX_RUNS, type SweepSpec } from './spec.ts';
 
 export const REPLAY_DIR = 'flatline-replay';
 
@@ -31,7 +32,9 @@ export function shellQuote(s: string): string {
 
 function runFlags(ctx: ReplayContext): string[] {
   return [
-    ...(ctx.backend === 'toxiproxy' ? ['--backend', 'toxiproxy', ...(ctx.timeScale ? ['--time-scale', String(ctx.timeScale)] : [])] : []),
+    ...(ctx.backend === 'toxiproxy'
+      ? ['--backend', 'toxiproxy', ...(ctx.timeScale ? ['--time-scale', String(ctx.timeScale)] : [])]
+      : []),
     ...(ctx.subject ? ['--subject', ctx.subject] : []),
     ...(ctx.phase ? [] : ['--fixed-phase']),
   ];

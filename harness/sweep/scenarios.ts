@@ -15,18 +15,25 @@
  * Scenario files get the same phase offset φ on every fault (their duration grows by φ) unless the
  * sweep asks for a fixed phase.
  */
-import type { BackendChoice } from '../scenario/runner.ts';
-import { crash, latency, partition, scenario, timeout } from '../scenario/builder.ts';
-import { formatDuration, parseDuration } from '../scenario/duration.ts';
-import type { FaultEntry, ReferenceConfig, Scenario } from '../scenario/schema.ts';
-import { didYouMean } from '../scenario/issues.ts';
+
 import { worstWait } from '../observe/bounds.ts';
 import type { SweepConfig } from '../result.ts';
+import { crash, latency, partition, scenario, timeout } from '../scenario/builder.ts';
+import { formatDuration, parseDuration } from '../scenario/duration.ts';
+import { didYouMean } from '../scenario/issues.ts';
+import type { BackendChoice } from '../scenario/runner.ts';
+import type { FaultEntry, ReferenceConfig, Scenario } from '../scenario/schema.ts';
 import { toConfig } from './backoff.ts';
 import { ValueError } from './errors.ts';
 import { type LatencyProfile, type Leg, pathExtremes } from './profiles.ts';
 
-export const BUILTIN_SCENARIOS = ['black-hole', 'partition', 'server-crash', 'steady', 'latency-step'] as const;
+export const BUILTIN_SCENARIOS = [
+  'black-hole',
+  'partition',
+  'server-crash',
+  'steady',
+  'latency-step',
+] as const;
 export type BuiltinName = (typeof BUILTIN_SCENARIOS)[number];
 
 export const BUILTIN_DESCRIPTIONS: Record<BuiltinName, string> = {
@@ -75,8 +82,7 @@ export function isLatencyStep(s: SweepScenario): boolean {
 }
 
 export function builtin(name: BuiltinName, param?: number): BuiltinScenario {
-  const spec =
-    param === undefined ? name : `${name}:${formatDuration(param)}`;
+  const spec = param === undefined ? name : `${name}:${formatDuration(param)}`;
   return param === undefined ? { kind: 'builtin', name, spec } : { kind: 'builtin', name, param, spec };
 }
 
@@ -103,7 +109,8 @@ export function parseBuiltin(text: string): BuiltinScenario {
   } catch (e) {
     throw new ValueError(`"${t}": ${(e as Error).message}`);
   }
-  if (value <= 0) throw new ValueError(`"${t}": the ${name === 'steady' ? 'duration' : 'latency'} must be more than 0 ms`);
+  if (value <= 0)
+    throw new ValueError(`"${t}": the ${name === 'steady' ? 'duration' : 'latency'} must be more than 0 ms`);
   return builtin(name, value);
 }
 
@@ -152,7 +159,8 @@ const ZERO: Leg = { latency: 0, jitter: 0 };
 /** The path a cell runs over: the profile's legs, or the scenario file's own link ("as written"). */
 export function pathOf(s: SweepScenario, profile: LatencyProfile): { up: Leg; down: Leg } {
   if (!profile.asWritten) return { up: profile.up, down: profile.down };
-  if (s.kind === 'file') return { up: { ...s.scenario.topology.link.up }, down: { ...s.scenario.topology.link.down } };
+  if (s.kind === 'file')
+    return { up: { ...s.scenario.topology.link.up }, down: { ...s.scenario.topology.link.down } };
   return { up: ZERO, down: ZERO };
 }
 
@@ -163,7 +171,12 @@ function connectTimeoutOf(run: RunConfig): number {
 function configInput(run: RunConfig): Record<string, unknown> {
   const c = run.config;
   const b = c.backoff;
-  const backoff: Record<string, unknown> = { policy: b.variant, base: b.base, cap: b.cap, multiplier: b.multiplier };
+  const backoff: Record<string, unknown> = {
+    policy: b.variant,
+    base: b.base,
+    cap: b.cap,
+    multiplier: b.multiplier,
+  };
   if (b.variant === 'seed' || b.variant === 'grpc') backoff.jitter = b.jitter;
   return {
     interval: c.interval,
@@ -211,7 +224,11 @@ function builtinScenario(
   else b.proxy(link);
   if (onToxiproxy) {
     for (const t of profileToxics(path)) {
-      b.fault({ id: t.id, at: 0, fault: latency({ stream: t.stream, name: t.name, latency: t.latency, jitter: t.jitter }) });
+      b.fault({
+        id: t.id,
+        at: 0,
+        fault: latency({ stream: t.stream, name: t.name, latency: t.latency, jitter: t.jitter }),
+      });
     }
   }
   if (s.name === 'steady') return b.duration(s.param ?? DEFAULT_STEADY).build();
@@ -224,13 +241,25 @@ function builtinScenario(
       b.fault({ id: 'black-hole', ...window, fault: timeout({ stream: 'both', timeout: 0 }) });
       break;
     case 'partition':
-      b.fault({ id: 'partition', ...window, fault: partition({ direction: 'both', mode: 'drop', convention: 'C1' }) });
+      b.fault({
+        id: 'partition',
+        ...window,
+        fault: partition({ direction: 'both', mode: 'drop', convention: 'C1' }),
+      });
       break;
     case 'server-crash':
-      b.fault({ id: 'server-crash', ...window, fault: crash({ host: 'server', close: 'none', convention: 'C1' }) });
+      b.fault({
+        id: 'server-crash',
+        ...window,
+        fault: crash({ host: 'server', close: 'none', convention: 'C1' }),
+      });
       break;
     case 'latency-step':
-      b.fault({ id: 'latency-step', ...window, fault: latency({ stream: 'upstream', latency: s.param ?? DEFAULT_STEP }) });
+      b.fault({
+        id: 'latency-step',
+        ...window,
+        fault: latency({ stream: 'upstream', latency: s.param ?? DEFAULT_STEP }),
+      });
       break;
   }
   return b.build();
@@ -257,7 +286,12 @@ function profileToxics(path: { up: Leg; down: Leg }) {
     }));
 }
 
-function fileScenario(s: FileScenario, run: RunConfig, profile: LatencyProfile, o: InstantiateOptions): Scenario {
+function fileScenario(
+  s: FileScenario,
+  run: RunConfig,
+  profile: LatencyProfile,
+  o: InstantiateOptions,
+): Scenario {
   const base = s.scenario;
   const c = run.config;
   const backoff = { ...toConfig(c.backoff) };
@@ -280,7 +314,8 @@ function fileScenario(s: FileScenario, run: RunConfig, profile: LatencyProfile, 
     ...(f.until === undefined ? {} : { until: f.until + offset }),
   }));
   const topology = structuredClone(base.topology);
-  if (!profile.asWritten && o.backend === 'sim') topology.link = { up: { ...path.up }, down: { ...path.down } };
+  if (!profile.asWritten && o.backend === 'sim')
+    topology.link = { up: { ...path.up }, down: { ...path.down } };
   if (o.backend === 'toxiproxy' && !profile.asWritten) {
     faults.unshift(
       ...profileToxics(path).map(

@@ -10,7 +10,10 @@ import { SweepSpecError } from './errors.ts';
 import type { SelectorRef } from './file.ts';
 import type { FileScenario } from './scenarios.ts';
 
-export async function loadScenarioSources(refs: readonly SelectorRef[], cwd = process.cwd()): Promise<FileScenario[]> {
+export async function loadScenarioSources(
+  refs: readonly SelectorRef[],
+  cwd = process.cwd(),
+): Promise<FileScenario[]> {
   const out: FileScenario[] = [];
   const issues: ScenarioIssue[] = [];
   const shown = (ref: SelectorRef, file: string) => path.relative(cwd, path.resolve(ref.cwd, file)) || file;

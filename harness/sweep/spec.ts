@@ -24,8 +24,8 @@ import {
   builtin,
   type FileScenario,
   type RunConfig,
-  scenarioName,
   type SweepScenario,
+  scenarioName,
 } from './scenarios.ts';
 
 export interface GridAxes {
@@ -107,7 +107,8 @@ export function mergeParts(base: SpecParts, over: SpecParts): SpecParts {
   }
   if (base.goals || over.goals) {
     const goals: GoalParts = { ...base.goals };
-    for (const [k, v] of Object.entries(over.goals ?? {})) if (v !== undefined) (goals as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(over.goals ?? {}))
+      if (v !== undefined) (goals as Record<string, unknown>)[k] = v;
     out.goals = goals;
   }
   return out;
@@ -162,9 +163,13 @@ function goalsOf(g: GoalParts | undefined): { goals: SweepGoals; defaultGoal: bo
 }
 
 export function resolveSpec(parts: SpecParts): SweepSpec {
-  const anyAxis = [parts.interval, parts.pongTimeout, parts.readDeadline, parts.missThreshold, parts.backoff].some(
-    (a) => a !== undefined,
-  );
+  const anyAxis = [
+    parts.interval,
+    parts.pongTimeout,
+    parts.readDeadline,
+    parts.missThreshold,
+    parts.backoff,
+  ].some((a) => a !== undefined);
   const grid: GridAxes = {
     interval: parts.interval ?? (anyAxis ? SINGLE_DEFAULTS.interval : DEFAULT_GRID.interval),
     pongTimeout: parts.pongTimeout ?? (anyAxis ? SINGLE_DEFAULTS.pongTimeout : DEFAULT_GRID.pongTimeout),
@@ -174,9 +179,13 @@ export function resolveSpec(parts: SpecParts): SweepSpec {
   };
   const presets = parts.presets ?? [];
   const presetsOnly = parts.presetsOnly ?? false;
-  if (presetsOnly && presets.length === 0) fail('--presets-only', 'needs presets to run: add --preset (e.g. --preset all)');
+  if (presetsOnly && presets.length === 0)
+    fail('--presets-only', 'needs presets to run: add --preset (e.g. --preset all)');
   if (presetsOnly && anyAxis) {
-    fail('--presets-only', 'runs the presets alone; drop the grid options (--interval, --pong-timeout, …) or --presets-only');
+    fail(
+      '--presets-only',
+      'runs the presets alone; drop the grid options (--interval, --pong-timeout, …) or --presets-only',
+    );
   }
   const { goals, defaultGoal } = goalsOf(parts.goals);
 
@@ -194,7 +203,10 @@ export function resolveSpec(parts: SpecParts): SweepSpec {
     const where = s.kind === 'builtin' ? 'built-in' : s.file;
     const other = names.get(n);
     if (other !== undefined) {
-      fail(s.kind === 'file' ? '--scenario' : '--fault', `scenario name "${n}" is used twice (${other} and ${where}); scenario names label cells`);
+      fail(
+        s.kind === 'file' ? '--scenario' : '--fault',
+        `scenario name "${n}" is used twice (${other} and ${where}); scenario names label cells`,
+      );
     }
     names.set(n, where);
   }
@@ -219,7 +231,12 @@ export function resolveSpec(parts: SpecParts): SweepSpec {
 
 /** Configurations (grid and presets) × scenarios × profiles × seeds. */
 export function runCount(spec: SweepSpec): number {
-  return (spec.configs.length + spec.presets.length) * spec.scenarios.length * spec.profiles.length * spec.seeds.length;
+  return (
+    (spec.configs.length + spec.presets.length) *
+    spec.scenarios.length *
+    spec.profiles.length *
+    spec.seeds.length
+  );
 }
 
 /** Refuses a sweep larger than its budget, saying where the runs come from. */

@@ -4,8 +4,7 @@
  * Plain text, fixed-width columns; the HTML and Markdown reports carry the full detail.
  */
 import type { SweepCell, SweepConfig, SweepResult } from '../result.ts';
-import { formatDuration } from '../scenario/duration.ts';
-import { configKey, describeConfig, fmtNumber } from './describe.ts';
+import { configKey, describeConfig, fmtMs, fmtNumber } from './describe.ts';
 import { PRESETS } from './presets.ts';
 import { BUILTIN_PROFILES } from './profiles.ts';
 
@@ -31,7 +30,7 @@ function columns(rows: string[][]): string[] {
 }
 
 function row(r: Row, goals: string[]): string[] {
-  const d = (v: number | undefined) => (v === undefined ? '—' : formatDuration(v));
+  const d = (v: number | undefined) => (v === undefined ? '—' : fmtMs(v));
   const p99 = worst(
     r.cells.map((c) => c.detection?.p99),
     Math.max,
@@ -74,11 +73,21 @@ function row(r: Row, goals: string[]): string[] {
   ];
 }
 
-const HEADER = ['', 'configuration', 'p99 T_D', 'false/conn·h', 'reconnect p99', 'msg/conn·h', 'tolerance C / S', 'goals'];
+const HEADER = [
+  '',
+  'configuration',
+  'p99 T_D',
+  'false/conn·h',
+  'reconnect p99',
+  'msg/conn·h',
+  'tolerance C / S',
+  'goals',
+];
 
 export function sweepSummary(r: SweepResult): string {
   const rec = r.recommendation;
-  const same = (a: SweepConfig | undefined, b: SweepConfig) => a !== undefined && configKey(a) === configKey(b);
+  const same = (a: SweepConfig | undefined, b: SweepConfig) =>
+    a !== undefined && configKey(a) === configKey(b);
   const groups = new Map<string, Row>();
   for (const cell of r.cells) {
     const key = configKey(cell.config);
@@ -86,7 +95,7 @@ export function sweepSummary(r: SweepResult): string {
     if (g) g.cells.push(cell);
     else {
       const mark = same(rec.best, cell.config) ? '★' : same(rec.runnerUp, cell.config) ? '☆' : '';
-      groups.set(key, { mark, name: describeConfig(cell.config), cells: [cell] });
+      groups.set(key, { mark, name: nameOf(cell.config), cells: [cell] });
     }
   }
   for (const g of groups.values()) {
@@ -94,23 +103,31 @@ export function sweepSummary(r: SweepResult): string {
   }
   const scenarios = new Set(r.cells.map((c) => c.scenario)).size;
   const profiles = new Set(r.cells.map((c) => c.latencyProfile)).size;
+  const counted = presetsOnly
+    ? `${r.presets.length} preset${r.presets.length === 1 ? '' : 's'}`
+    : `${groups.size} configuration${groups.size === 1 ? '' : 's'}${r.presets.length ? ` + ${r.presets.length} preset${r.presets.length === 1 ? '' : 's'}` : ''}`;
   const out: string[] = [
-    `flatline sweep "${r.name}": ${groups.size} configuration${groups.size === 1 ? '' : 's'}${r.presets.length ? ` + ${r.presets.length} preset${r.presets.length === 1 ? '' : 's'}` : ''} × ${scenarios} scenario${scenarios === 1 ? '' : 's'} × ${profiles} latency profile${profiles === 1 ? '' : 's'} × ${r.seeds.length} seed${r.seeds.length === 1 ? '' : 's'} on ${r.backend}`,
+    `flatline sweep "${r.name}": ${counted} × ${scenarios} scenario${scenarios === 1 ? '' : 's'} × ${profiles} latency profile${profiles === 1 ? '' : 's'} × ${r.seeds.length} seed${r.seeds.length === 1 ? '' : 's'} on ${r.backend}`,
     `goals: ${r.goals.map((g, i) => `(${i + 1}) ${g}`).join('  ')}`,
     '',
     ...columns([HEADER, ...[...groups.values()].map((g) => row(g, r.goals))]).map((l) => `  ${l}`),
     '',
-    rec.best ? `recommended: ${describeConfig(rec.best)}` : 'recommended: none — no configuration met every goal',
+    rec.best
+      ? `recommended: ${describeConfig(rec.best)}`
+      : 'recommended: none — no configuration met every goal',
     `why: ${rec.why}`,
   ];
   if (rec.rejected.length) {
     out.push('', 'rejected:');
-    for (const x of rec.rejected) out.push(`  ${describeConfig(x.config)}`, `    ${x.why}`);
+    for (const x of rec.rejected) out.push(`  ${nameOf(x.config)}`, `    ${x.why}`);
   }
-  if (r.presets.length) {
+  if (r.presets.length && !presetsOnly) {
     out.push('', 'presets:');
     const rows = r.presets.map((p) =>
-      row({ mark: p.cells.every((c) => c.goals.every((v) => v.met)) ? '✓' : '✗', name: p.name, cells: p.cells }, r.goals),
+      row(
+        { mark: p.cells.every((c) => c.goals.every((v) => v.met)) ? '✓' : '✗', name: p.name, cells: p.cells },
+        r.goals,
+      ),
     );
     out.push(...columns([['', 'preset', ...HEADER.slice(2)], ...rows]).map((l) => `  ${l}`));
   }
@@ -123,7 +140,9 @@ export function presetList(): string {
   const out: string[] = ['Presets (flatline sweep --preset <id>[,<id>…] or all):', ''];
   for (const p of PRESETS) {
     out.push(`${p.id}${p.aliases?.length ? ` (also ${p.aliases.join(', ')})` : ''} — ${p.name}`);
-    out.push(`  config:  ${describeConfig(p.config)}${p.extra?.connectTimeout ? ` · connect timeout ${formatDuration(p.extra.connectTimeout)}` : ''}`);
+    out.push(
+      `  config:  ${describeConfig(p.config)}${p.extra?.connectTimeout ? ` · connect timeout ${fmtMs(p.extra.connectTimeout)}` : ''}`,
+    );
     out.push(`  source:  ${p.source}`);
     out.push(`  mapping: ${p.approximates}`, '');
   }
@@ -134,7 +153,7 @@ export function presetList(): string {
 export function profileList(): string {
   const out = ['Latency profiles (flatline sweep --latency <name|p50/p99|L±J>[,…]), round trip:', ''];
   for (const p of BUILTIN_PROFILES) {
-    out.push(`  ${p.name.padEnd(17)} p50 ${formatDuration(p.p50).padEnd(6)} p99 ${formatDuration(p.p99).padEnd(6)} ${p.note}`);
+    out.push(`  ${p.name.padEnd(17)} p50 ${fmtMs(p.p50).padEnd(6)} p99 ${fmtMs(p.p99).padEnd(6)} ${p.note}`);
   }
   out.push(
     '',

@@ -26,7 +26,11 @@ export function parseStatistic(word: string): Statistic {
   return s as Statistic;
 }
 
-export function parsePositiveDuration(value: string | number, what: string, options: { zero?: boolean } = {}): number {
+export function parsePositiveDuration(
+  value: string | number,
+  what: string,
+  options: { zero?: boolean } = {},
+): number {
   let ms: number;
   try {
     ms = parseDuration(value);
@@ -48,7 +52,8 @@ export function parseDetectGoals(text: string): DetectGoal[] {
     const goal: DetectGoal = m
       ? { stat: parseStatistic(m[1]!), within: parsePositiveDuration(m[2]!, 'the detection goal') }
       : { stat: 'p99', within: parsePositiveDuration(t, 'the detection goal') };
-    if (out.some((g) => g.stat === goal.stat)) throw new ValueError(`the ${goal.stat} detection goal is given twice`);
+    if (out.some((g) => g.stat === goal.stat))
+      throw new ValueError(`the ${goal.stat} detection goal is given twice`);
     out.push(goal);
   }
   return out;
@@ -67,8 +72,13 @@ export function parseDetectSide(word: string): DetectSide {
 }
 
 /** A non-negative number, optionally written per hour ("0.5", "0.5/h"). */
-export function parseRate(value: string | number, what: string, options: { positive?: boolean } = {}): number {
-  const text = typeof value === 'number' ? String(value) : value.trim().replace(/\s*(\/h|per\s*h(our)?)$/i, '');
+export function parseRate(
+  value: string | number,
+  what: string,
+  options: { positive?: boolean } = {},
+): number {
+  const text =
+    typeof value === 'number' ? String(value) : value.trim().replace(/\s*(\/h|per\s*h(our)?)$/i, '');
   const n = Number(text);
   if (text === '' || !Number.isFinite(n) || n < 0 || (options.positive && n === 0)) {
     throw new ValueError(
@@ -83,7 +93,9 @@ export function parseSeeds(value: string | number | readonly (string | number)[]
   if (typeof value === 'number' || (typeof value === 'string' && /^\s*\d+\s*$/.test(value))) {
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n < 1 || n > MAX_SEEDS) {
-      throw new ValueError(`a seed count must be a whole number in 1…${MAX_SEEDS}, got ${JSON.stringify(value)}`);
+      throw new ValueError(
+        `a seed count must be a whole number in 1…${MAX_SEEDS}, got ${JSON.stringify(value)}`,
+      );
     }
     return Array.from({ length: n }, (_, i) => i + 1);
   }
@@ -103,6 +115,7 @@ export function parseSeed(value: string): number {
 
 export function parseMaxRuns(value: string | number): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new ValueError(`expected a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new ValueError(`expected a whole number ≥ 1, got ${JSON.stringify(value)}`);
   return n;
 }

@@ -4,8 +4,9 @@
  * Its detections come from the generic observation — sockets closing — alone.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, flatline, killStragglers, Workspace } from './cli.ts';
+import { type CliResult, flatline, killStragglers, ROOT, Workspace } from './cli.ts';
 
 const EXAMPLE = 'examples/my-subject.yaml';
 const SUBJECT = 'examples/my-subject.ts';
@@ -52,13 +53,19 @@ describe.concurrent('flatline run --subject', () => {
     expect(r!.replay).toContain(`--subject ${SUBJECT}`);
   });
 
-  it('report re-renders its results, whose reconnect bound is open (max "Infinity")', async () => {
+  it('report re-renders its results, even with an open bound (--json writes ∞ as "Infinity")', async () => {
     const run = await runExample();
-    expect(run.stdout).toContain('"max": "Infinity"');
-    const json = ws.write('my-subject.json', run.stdout);
+    expect(run.code, run.stderr).toBe(0);
+    // JSON has no ∞: --json writes an open bound as "Infinity" (as reports/json.ts does), and report
+    // must read it back as a number, or validation rejects the file.
+    const results = JSON.parse(run.stdout) as { detections: { bound: { max: unknown } }[] }[];
+    results[0]!.detections[0]!.bound.max = 'Infinity';
+    const json = ws.write('my-subject.json', JSON.stringify(results));
     const out = await flatline(['report', json, '--markdown', ws.path('my-subject.md')]);
     expect(out.code, out.stderr).toBe(0);
-    expect(readFileSync(ws.path('my-subject.md'), 'utf8')).toContain('my-subject-blackhole');
+    const markdown = readFileSync(ws.path('my-subject.md'), 'utf8');
+    expect(markdown).toContain('my-subject-blackhole');
+    expect(markdown).toContain('∞');
   });
 
   it('a module that exports no Subject exits 2 saying what it must export', async () => {
@@ -69,6 +76,29 @@ describe.concurrent('flatline run --subject', () => {
       `--subject ${module}: expected a Subject as the default export or as "subject"`,
     );
     expect(run.stderr).toContain('missing startServer, startClient');
+  });
+
+  it('a subject outside a "type": "module" package (CommonJS to Node) loads too, default export only', async () => {
+    // The workspace is in the temp directory, under no package.json.
+    const module = ws.write(
+      'cjs-scope.ts',
+      `export { default } from ${JSON.stringify(join(ROOT, SUBJECT))};\n`,
+    );
+    const run = await flatline(['run', EXAMPLE, '--subject', module]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^PASS my-subject-blackhole \[sim, seed 1\]/m);
+  });
+
+  it('a subject whose startServer resolves to nothing exits 2 saying what it must return', async () => {
+    const module = ws.write(
+      'no-handle.ts',
+      'export default { name: "broken", async startServer() {}, async startClient() { return { close: async () => {} }; } };\n',
+    );
+    const run = await flatline(['run', EXAMPLE, '--subject', module]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `--subject ${module}: startServer must resolve to { address, close() }, got undefined`,
+    );
   });
 
   it('a scenario naming a subject that is not built in, without --subject, exits 2 saying to pass one', async () => {

@@ -97,8 +97,11 @@ describeWithBinary('flatline run --backend toxiproxy: SIGINT mid-run', () => {
     let proxyListen: string | undefined;
     const started = performance.now();
     while (proxyListen === undefined && performance.now() - started < 20_000) {
-      const proxies = (await (await fetch(`${api}/proxies`)).json()) as Record<string, { listen: string }>;
-      proxyListen = Object.values(proxies)[0]?.listen;
+      // The API may not answer yet; the launcher's own marker proxy may still be listed.
+      const proxies = (await fetch(`${api}/proxies`)
+        .then((r) => r.json())
+        .catch(() => ({}))) as Record<string, { listen: string }>;
+      proxyListen = proxies['flatline-interrupted']?.listen;
       if (proxyListen === undefined) await new Promise((r) => setTimeout(r, 50));
     }
     expect(proxyListen, 'the scenario never created its proxy').toBeDefined();

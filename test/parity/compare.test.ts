@@ -1,7 +1,7 @@
 /**
  * compareResults on hand-made results: which rows it produces, when they agree, and the two races it
  * recognizes (a heartbeat at the onset, a reconnect attempt at the heal). Tolerance at ×0.01 with the
- * defaults: ±3000 ms (30 real ms) + 5 % of the simulator's value; +300 ms per reconnect attempt.
+ * defaults: ±3000 ms (30 real ms) + 5 % of the simulator's value; +500 ms per reconnect attempt.
  */
 import { describe, expect, it } from 'vitest';
 import { compareResults } from '../../harness/parity/compare.ts';
@@ -46,7 +46,7 @@ describe('compareResults: agreement', () => {
     expect(delta).toMatchObject({ sim: '9000 ms', toxiproxy: '9954 ms (+954)' });
     expect(delta.tolerance).toBe('±3000 ms (30 real ms at ×0.01) + 5%');
     expect(rowOf(rows, 'blackhole · client reconnect Δ').tolerance).toBe(
-      '±3000 ms (30 real ms at ×0.01) + 5% + 5 attempt(s) × 300 ms',
+      '±3000 ms (30 real ms at ×0.01) + 5% + 5 attempt(s) × 500 ms',
     );
   });
 
@@ -54,8 +54,16 @@ describe('compareResults: agreement', () => {
     const sim = result('sim', { detections: [], reconnects: [] });
     const real = result('toxiproxy', { detections: [], reconnects: [] });
     const rows = compareResults(sim, real, TOL);
-    expect(rowOf(rows, 'blackhole · client detected')).toMatchObject({ sim: 'no', toxiproxy: 'no', agree: true });
-    expect(rowOf(rows, 'blackhole · server detected')).toMatchObject({ sim: 'no', toxiproxy: 'no', agree: true });
+    expect(rowOf(rows, 'blackhole · client detected')).toMatchObject({
+      sim: 'no',
+      toxiproxy: 'no',
+      agree: true,
+    });
+    expect(rowOf(rows, 'blackhole · server detected')).toMatchObject({
+      sim: 'no',
+      toxiproxy: 'no',
+      agree: true,
+    });
   });
 });
 
@@ -113,6 +121,26 @@ describe('compareResults: disagreement', () => {
     expect(rowOf(rows, 'false detections · server').toxiproxy).toBe('1 (read-deadline at 200000 ms)');
   });
 
+  it('false detections are paired in time order: reason exact, time from the latest onset within the slack', () => {
+    const fd = (at: number, reason = 'heartbeat-timeout') => ({
+      side: 'client' as const,
+      conn: 'client#2',
+      reason,
+      at,
+    });
+    const sim = result('sim', { falseDetections: [fd(60_000)] });
+    const rows = (at: number, reason?: string) =>
+      compareResults(sim, result('toxiproxy', { falseDetections: [fd(at, reason)] }), TOL);
+    expect(disagreeing(rows(60_000 + 3000 + 750))).toEqual([]); // Δ = 15 000 from the onset: 5 % is 750
+    expect(rowOf(rows(61_000), 'false detection · client at')).toMatchObject({
+      sim: '60000 ms',
+      toxiproxy: '61000 ms (+1000)',
+      agree: true,
+    });
+    expect(disagreeing(rows(60_000 + 3751))).toEqual(['false detection · client at']);
+    expect(disagreeing(rows(60_000, 'write-deadline'))).toEqual(['false detection · client reason']);
+  });
+
   it('expectation verdicts must be equal', () => {
     const rows = compareResults(
       result('sim'),
@@ -136,6 +164,24 @@ describe('compareResults: disagreement', () => {
     expect(disagreeing(at(6))).toEqual([]);
     expect(disagreeing(at(4))).toEqual([]);
     expect(disagreeing(at(7))).toEqual(['blackhole · client reconnect attempts']);
+  });
+
+  it('many attempts in an outage widen the count by their drift: 24 cycles × 125 ms in 66 s ≈ 1 more', () => {
+    const t = parityTolerance(0.04);
+    const at = (attempts: number) =>
+      compareResults(
+        result('sim', { reconnects: [reconnect(800, 24)] }),
+        result('toxiproxy', { reconnects: [reconnect(800, attempts)] }),
+        t,
+        {
+          simDials: { client: [] },
+        },
+      );
+    expect(disagreeing(at(22))).toEqual([]);
+    expect(rowOf(at(22), 'blackhole · client reconnect attempts').tolerance).toBe(
+      '±1 + 1 (24 cycles drifting 125 ms each in a 66000 ms outage)',
+    );
+    expect(disagreeing(at(21))).toEqual(['blackhole · client reconnect attempts']);
   });
 });
 
@@ -194,12 +240,12 @@ describe('compareResults: races at the onset and the heal', () => {
 
   it('without dial evidence, attempt counts that differ by one are read as an attempt crossing the heal', () => {
     const sim = result('sim');
-    expect(disagreeing(compareResults(sim, result('toxiproxy', { reconnects: [reconnect(150, 4)] }), TOL))).toEqual(
-      [],
-    );
-    expect(disagreeing(compareResults(sim, result('toxiproxy', { reconnects: [reconnect(150, 5)] }), TOL))).toEqual(
-      ['blackhole · client reconnect Δ'],
-    );
+    expect(
+      disagreeing(compareResults(sim, result('toxiproxy', { reconnects: [reconnect(150, 4)] }), TOL)),
+    ).toEqual([]);
+    expect(
+      disagreeing(compareResults(sim, result('toxiproxy', { reconnects: [reconnect(150, 5)] }), TOL)),
+    ).toEqual(['blackhole · client reconnect Δ']);
   });
 });
 
@@ -227,13 +273,20 @@ describe('compareResults: several clients', () => {
       'blackhole · server #2 reason',
       'blackhole · server #2 detection Δ',
     ]);
-    expect(rowOf(rows, 'blackhole · server detected')).toMatchObject({ sim: 'yes (2)', toxiproxy: 'yes (2)' });
+    expect(rowOf(rows, 'blackhole · server detected')).toMatchObject({
+      sim: 'yes (2)',
+      toxiproxy: 'yes (2)',
+    });
     expect(disagreeing(rows)).toEqual([]);
   });
 
   it('attributes each reconnect to the fault whose heal it is measured from', () => {
     const second = { ...BLACKHOLE, id: 'second', at: 200_000, until: 250_000 };
-    const d2 = { ...detection('client', 9000, 'heartbeat-timeout', 'client#9'), fault: 'second', at: 209_000 };
+    const d2 = {
+      ...detection('client', 9000, 'heartbeat-timeout', 'client#9'),
+      fault: 'second',
+      at: 209_000,
+    };
     const r2 = { ...reconnect(3000, 3), at: 253_000, delta: 3000 };
     const sim = result('sim', {
       faults: [BLACKHOLE, second],
@@ -271,7 +324,9 @@ describe('formatParityDiff', () => {
   it('marks disagreeing rows with ✗ in the full table', () => {
     const rows = compareResults(
       result('sim'),
-      result('toxiproxy', { detections: [detection('client', 9000, 'fin'), detection('server', 9000, 'fin')] }),
+      result('toxiproxy', {
+        detections: [detection('client', 9000, 'fin'), detection('server', 9000, 'fin')],
+      }),
       TOL,
     );
     const marked = formatParityTable(rows, { mark: true })

@@ -11,16 +11,18 @@
  * worst backoff wait — both recognized from the simulator's own timeline, and printed in the row.
  *
  * Time scale per scenario (harness/parity/select.ts): the tolerance is a fixed number of real ms, so
- * each scenario runs as slowly as a real-time budget allows — 5 s, less when the library is large
- * (70 s × 2 concurrent / number of scenarios, at least 1.5 s), so the file stays under ~90 s: a
- * 2-minute scenario runs at ×0.0417, where 30 real ms are 720 scenario ms. Never so fast that the
+ * each scenario runs as slowly as a real-time budget allows — 4 s, less when the library is large
+ * (50 s × 2 concurrent / number of scenarios, at least 1.5 s), so the file stays under ~90 s even
+ * when noisy runs are repeated: a 2-minute scenario runs at ×0.0333, where 30 real ms are 900
+ * scenario ms (at ×0.01 they would be 3000, more than half of a 5 s heartbeat interval). Never so fast that the
  * scenario's shortest timing (pong timeout, R − I, a fault's length, a latency margin) lasts under
  * 20 real ms: below that, a real timer's lateness and a pong through Toxiproxy are the size of the
  * timing itself, and resolution wins over the budget.
  * Every simulation runs first; then two real runs at a time on the file's one Toxiproxy (more makes
- * timers late on 2 cores). A real run during which this process's event loop stalled longer than the
- * tolerance's 30 real ms is repeated (up to twice) before it is compared: the condition is the
- * measured stall, never the comparison.
+ * timers late on 2 cores). Each real run measures its own noise — this process's longest event-loop
+ * stall plus its slowest fault onset/heal (an HTTP call to Toxiproxy) — and a run noisier than twice
+ * the 30 real ms is repeated (once here); the quietest is compared, with its measured noise in the
+ * tolerance when that exceeds 30 ms. The condition is the measured noise, never the comparison.
  *
  * Toxiproxy comes from test/toxiproxy/support.ts: with CI=true these tests run (and fail without
  * Toxiproxy); outside CI without it they are skipped with a loud warning.
@@ -48,7 +50,9 @@ const library = await load('scenarios');
 const fixtures = await load('test/parity/fixtures');
 const { comparable, skipped } = selectParityScenarios([...library, ...fixtures]);
 /** Real ms per scenario: the file stays under ~90 s however large the library grows. */
-const BUDGET_MS = Math.max(1500, Math.min(5000, (70_000 * CONCURRENCY) / Math.max(1, comparable.length)));
+const BUDGET_MS = Math.max(1500, Math.min(4000, (50_000 * CONCURRENCY) / Math.max(1, comparable.length)));
+/** A noisy real run is repeated at most once here (each repeat costs a whole run). */
+const NOISE_REPEATS = 1;
 
 /** At most CONCURRENCY real runs at once, whatever vitest's own concurrency. */
 let running = 0;
@@ -81,32 +85,37 @@ describeToxiproxy('parity: sim vs real Toxiproxy, same scenario and seed', () =>
         `parity: not comparable (kept out on purpose):\n${skipped.map((s) => `  ${s.file}: ${s.why}`).join('\n')}`,
       );
     }
-    expect(fixtures.length).toBeGreaterThanOrEqual(4);
-    expect(comparable.map((c) => c.file)).toEqual(
-      expect.arrayContaining(fixtures.map((f) => f.file)),
-    );
+    expect(fixtures.length).toBeGreaterThanOrEqual(2);
+    expect(comparable.map((c) => c.file)).toEqual(expect.arrayContaining(fixtures.map((f) => f.file)));
   });
 
   for (const { file, scenario } of comparable) {
-    it.concurrent(
-      `${scenario.name} (${file}) agrees on both backends`,
-      async () => {
-        const simSide = sims.get(scenario.name);
-        if (simSide instanceof Error || simSide === undefined) throw simSide ?? new Error('no simulation');
-        const run = await slot(() =>
-          runParity(scenario, { file, server: server(), simSide, timeScaleOptions: { budgetMs: BUDGET_MS } }),
-        );
-        console.info(
-          `${formatParityRun(run)}\n  tolerance: ${describeTolerance(run.tolerance)}\n  real runs: ${run.realRuns
-            .map((r) => `event loop max ${r.eventLoopDelay.max.toFixed(1)} ms`)
-            .join(', ')}`,
-        );
-        expect(run.real.backend).toBe('toxiproxy');
-        expect(run.sim.parity).toBe(run.rows);
-        expect(run.real.parity).toBe(run.rows);
-        expect(run.rows.filter((r) => !r.agree), formatParityDiff(run.rows)).toEqual([]);
-      },
-      120_000,
-    );
+    it.concurrent(`${scenario.name} (${file}) agrees on both backends`, async () => {
+      const simSide = sims.get(scenario.name);
+      if (simSide instanceof Error || simSide === undefined) throw simSide ?? new Error('no simulation');
+      const run = await slot(() =>
+        runParity(scenario, {
+          file,
+          server: server(),
+          simSide,
+          noiseRepeats: NOISE_REPEATS,
+          timeScaleOptions: { budgetMs: BUDGET_MS },
+        }),
+      );
+      console.info(
+        `${formatParityRun(run)}\n  tolerance: ${describeTolerance(run.tolerance)}\n  real runs: ${run.realRuns
+          .map(
+            (r) => `stall ${r.eventLoopDelay.max.toFixed(0)} ms + fault call ${r.faultCallMs.toFixed(0)} ms`,
+          )
+          .join(', ')}`,
+      );
+      expect(run.real.backend).toBe('toxiproxy');
+      expect(run.sim.parity).toBe(run.rows);
+      expect(run.real.parity).toBe(run.rows);
+      expect(
+        run.rows.filter((r) => !r.agree),
+        formatParityDiff(run.rows),
+      ).toEqual([]);
+    }, 120_000);
   }
 });

@@ -3,13 +3,18 @@
  * for each, the tolerance's numbers, and the AlignedBackend's clock and random streams.
  */
 import { describe, expect, it } from 'vitest';
-import type { Runtime } from '../../impl/runtime.ts';
 import type { Backend } from '../../harness/backend.ts';
 import { AlignedBackend } from '../../harness/parity/aligned-backend.ts';
 import { tapDials } from '../../harness/parity/dial-tap.ts';
-import { parityExpressible, parityTimeScale, shortestTiming, toxicJitter } from '../../harness/parity/select.ts';
+import {
+  parityExpressible,
+  parityTimeScale,
+  shortestTiming,
+  toxicJitter,
+} from '../../harness/parity/select.ts';
 import { mapLimit } from '../../harness/parity/suite.ts';
 import {
+  describeSlack,
   describeTolerance,
   ParityToleranceError,
   parityTolerance,
@@ -17,6 +22,7 @@ import {
 } from '../../harness/parity/tolerance.ts';
 import { loadScenarioText } from '../../harness/scenario/loader.ts';
 import { createSimBackend } from '../../harness/sim/backend.ts';
+import type { Runtime } from '../../impl/runtime.ts';
 
 function scenario(extra: string, config = 'interval: 10s\n  pongTimeout: 4s\n  readDeadline: 25s') {
   return loadScenarioText(`name: s\nduration: 3m\nconfig:\n  ${config}\n${extra}`);
@@ -51,11 +57,16 @@ faults:
 });
 
 describe('parityTimeScale: ≤ ~5 s real, but every timing ≥ 20 real ms', () => {
-  it('a 3-minute scenario with a 4 s pong timeout runs at the default ×0.01 (1.8 s real)', () => {
-    expect(parityTimeScale(scenario(''))).toEqual({ timeScale: 0.01, realMs: 1800, why: 'default: ×0.01' });
+  it('a 3-minute scenario uses the whole 5 s budget: ×0.0278, where 30 real ms are 1080 scenario ms', () => {
+    expect(parityTimeScale(scenario(''))).toEqual({
+      timeScale: 0.0278,
+      realMs: 5004,
+      why: '180000 ms scenario in a 5000 ms real budget: ×0.0278',
+    });
+    expect(parityTimeScale(scenario(''), { budgetMs: 1800 }).timeScale).toBe(0.01);
   });
 
-  it('a 20-minute scenario slows to fit 5 s, until its 10 s pong timeout would last < 20 real ms', () => {
+  it('a 20-minute scenario runs at ×0.00417 to fit 5 s, unless its pong timeout would last < 20 real ms', () => {
     const long = loadScenarioText('name: l\nduration: 20m\nconfig: { interval: 30s, pongTimeout: 10s }');
     expect(parityTimeScale(long)).toMatchObject({ timeScale: 0.00417, realMs: 5004 });
     const tight = loadScenarioText('name: t\nduration: 20m\nconfig: { interval: 30s, pongTimeout: 4s }');
@@ -66,16 +77,20 @@ describe('parityTimeScale: ≤ ~5 s real, but every timing ≥ 20 real ms', () =
     });
   });
 
-  it('a short pong timeout raises the scale above 0.01, up to the ceiling ×0.1', () => {
-    expect(parityTimeScale(scenario('', 'interval: 5s\n  pongTimeout: 1s')).timeScale).toBe(0.02);
-    expect(parityTimeScale(scenario('', 'interval: 5s\n  pongTimeout: 50ms')).timeScale).toBe(0.1);
+  it('resolution wins over the budget, up to the ceiling', () => {
+    const short = scenario('', 'interval: 5s\n  pongTimeout: 400ms');
+    expect(parityTimeScale(short, { budgetMs: 1800 }).timeScale).toBe(0.05);
+    expect(parityTimeScale(short, { budgetMs: 1800, ceiling: 0.04 }).timeScale).toBe(0.04);
+    expect(() => parityTimeScale(short, { budgetMs: 0 })).toThrow(
+      'parityTimeScale: budgetMs must be a finite number > 0, got 0',
+    );
   });
 
   it('added latency counts by the margin it leaves (T − added round trip), not by its size', () => {
     const s = scenario(`faults:
   - { id: slow, at: 45s, until: 2m, fault: { type: latency, stream: both, latency: 1800ms } }`);
     expect(shortestTiming(s)).toEqual({ ms: 400, what: 'pongTimeout − latency of slow' });
-    expect(parityTimeScale(s).timeScale).toBe(0.05);
+    expect(parityTimeScale(s, { budgetMs: 1800 }).timeScale).toBe(0.05);
   });
 
   it('latency jitter is summed over the two directions for the tolerance', () => {
@@ -88,21 +103,32 @@ describe('parityTimeScale: ≤ ~5 s real, but every timing ≥ 20 real ms', () =
 });
 
 describe('parityTolerance', () => {
-  it('30 real ms at ×0.01 is 3000 scenario ms, plus 5 % and 300 ms per reconnect attempt', () => {
+  it('30 real ms at ×0.01 is 3000 scenario ms, plus 5 % and 500 ms per reconnect attempt', () => {
     const t = parityTolerance(0.01);
-    expect(t).toMatchObject({ absolute: 3000, relative: 0.05, attempts: 1, jitter: 0 });
+    expect(t).toMatchObject({ absolute: 3000, relative: 0.05, attempts: 1, jitter: 0, stallMs: 0 });
     expect(slack(t, 9000)).toBe(3450);
-    expect(slack(t, 8000, 5)).toBe(3000 + 400 + 1500);
+    expect(slack(t, 8000, 5)).toBe(3000 + 400 + 2500);
     expect(describeTolerance(t)).toBe(
-      "times agree within ±3000 ms (30 real ms at ×0.01) + 5% of the simulator's value; reconnects 300 ms more per attempt; attempts within ±1; detected, reason, false-detection counts and verdicts exactly",
+      "times agree within ±3000 ms (30 real ms at ×0.01) + 5% of the simulator's value; reconnects 500 ms more per attempt; attempts within ±1; detected, reason, false-detection counts and verdicts exactly",
     );
+  });
+
+  it('measured noise (event-loop stall + slowest Toxiproxy call) beyond 30 real ms replaces it, and says so', () => {
+    const t = parityTolerance(0.04, { stallMs: 41.2, faultCallMs: 29.5 });
+    expect(t).toMatchObject({ realMs: 30, stallMs: 42, faultCallMs: 30, absolute: 1800 });
+    expect(describeSlack(t)).toBe(
+      '±1800 ms (72 real ms at ×0.04: measured event-loop stall 42 + Toxiproxy call 30) + 5%',
+    );
+    expect(parityTolerance(0.04, { stallMs: 12, faultCallMs: 3 }).absolute).toBe(750);
   });
 
   it('rejects a time scale outside (0, 1] and negative slack with a typed error', () => {
     expect(() => parityTolerance(0)).toThrow(ParityToleranceError);
     expect(() => parityTolerance(2)).toThrow('timeScale must be in (0, 1], got 2');
     expect(() => parityTolerance(0.01, { realMs: -1 })).toThrow('realMs must be a finite number ≥ 0, got -1');
-    expect(() => parityTolerance(0.01, { relative: 2 })).toThrow('relative must be a finite number in [0, 1], got 2');
+    expect(() => parityTolerance(0.01, { relative: 2 })).toThrow(
+      'relative must be a finite number in [0, 1], got 2',
+    );
   });
 });
 
@@ -147,7 +173,9 @@ describe('AlignedBackend', () => {
     try {
       expect(draws(aligned, 'client')).toEqual(draws(sim, 'client'));
       expect(draws(aligned, 'client-2')).toEqual(draws(sim, 'client-2'));
-      expect(draws(aligned, 'client')).not.toEqual(draws(new AlignedBackend(manualBackend(), { seed: 8 }), 'client'));
+      expect(draws(aligned, 'client')).not.toEqual(
+        draws(new AlignedBackend(manualBackend(), { seed: 8 }), 'client'),
+      );
     } finally {
       void sim.close();
     }

@@ -27,7 +27,12 @@ export const BLACKHOLE: FaultWindow = {
   attributes: { timeout: 0 },
 };
 
-export function detection(side: 'client' | 'server', delta: number, reason: string, conn?: string): Detection {
+export function detection(
+  side: 'client' | 'server',
+  delta: number,
+  reason: string,
+  conn?: string,
+): Detection {
   return {
     side,
     conn: conn ?? `${side}#1`,

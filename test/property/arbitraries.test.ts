@@ -46,7 +46,9 @@ describe('arbitraries.config()', () => {
       { numRuns: 50 },
     );
     expect(() => arbitraries.config({ interval: { min: 10, max: 5 } })).toThrow(/interval must be integers/);
-    expect(() => arbitraries.config({ backoffPolicies: [] })).toThrow(/backoffPolicies must be a non-empty list/);
+    expect(() => arbitraries.config({ backoffPolicies: [] })).toThrow(
+      /backoffPolicies must be a non-empty list/,
+    );
     expect(() => arbitraries.timeline({ duration: 0 })).toThrow(/duration must be a positive integer/);
     expect(() => arbitraries.timeline({ duration: 1000, kinds: ['meteor' as never] })).toThrow(
       /kinds must be a non-empty list/,

@@ -155,3 +155,29 @@ describe('Simulation API', () => {
     expect(sim.openSockets()).toBe(0);
   });
 });
+
+describe('an exception in application code', () => {
+  it('rejects runFor with it, and the rest of the instant still runs on the next runFor', async () => {
+    const sim = new Simulation({ seed: 1, latency: 5 });
+    const a = sim.runtime('a');
+    const b = sim.runtime('b');
+    const got: string[] = [];
+    b.net
+      .createServer((s) =>
+        s.on('data', (d) => {
+          if (String(d) === 'boom') throw new Error('subject bug');
+          got.push(String(d));
+        }),
+      )
+      .listen(1);
+    const c1 = a.net.createConnection(1, 'b');
+    const c2 = a.net.createConnection(1, 'b');
+    await sim.runFor(20);
+    c1.write('boom');
+    c2.write('fine');
+    await expect(sim.runFor(20)).rejects.toThrow('subject bug');
+    await sim.runFor(20);
+    expect(got).toEqual(['fine']);
+    await sim.close();
+  });
+});

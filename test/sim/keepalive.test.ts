@@ -39,6 +39,24 @@ describe('keepalive', () => {
     expect(err?.message).toBe('read ETIMEDOUT');
   });
 
+  it('direct topology, path black-holed by a partition (both ways): the same schedule, ETIMEDOUT at d+10 s', async () => {
+    const p = pair();
+    sim = p.sim;
+    p.server.net.createServer(() => {}).listen(80);
+    const c = p.client.net.createConnection(80, 'server');
+    c.setKeepAlive(true, 3000);
+    const log = recordEvents(c, () => p.sim.now(), ['error', 'close']);
+    await p.sim.runFor(100);
+    p.sim.faults.partition('client', 'server');
+    await p.sim.runFor(20_000);
+    const probes = p.sim.trace
+      .events()
+      .filter((e) => e.kind === 'ka-probe')
+      .map((e) => e.t);
+    expect(probes).toEqual([3010, 4010, 5010, 6010, 7010, 8010, 9010, 10010, 11010, 12010]);
+    expect(log).toEqual(['13010 error:ETIMEDOUT', '13010 close:true']);
+  });
+
   it('a live peer answers every probe: no error, probes every d after the last answer', async () => {
     const p = pair();
     sim = p.sim;

@@ -19,18 +19,45 @@ describe('sweep file (YAML)', () => {
   it('reads the whole spec; scenario files are relative to it', async () => {
     const spec = await buildSpec({ file: FIXTURE });
     expect(spec.name).toBe('checkout');
-    // 3 intervals × 2 pong timeouts × 2 backoffs.
-    expect(spec.configs).toHaveLength(12);
-    expect(spec.configs.map((c) => c.config.pongTimeout).slice(0, 4)).toEqual([2000, 2000, 2000, 2000]);
-    expect(spec.configs[2]!.config).toMatchObject({ interval: 5000, pongTimeout: 2000, readDeadline: 7500, missThreshold: 1 });
-    expect(spec.configs[1]!.config.backoff).toEqual({ base: 1000, cap: 30_000, multiplier: 1.6, jitter: 0.2, variant: 'grpc' });
-    expect(spec.configs.at(-1)!.config).toMatchObject({ interval: 15_000, pongTimeout: 6000, readDeadline: 22_500 });
+    // 3 intervals × 2 pong timeouts × 2 backoffs, but 0.4x of 5s is 2s again: 10 configurations.
+    expect(
+      spec.configs.map((c) => `${c.config.interval}/${c.config.pongTimeout}/${c.config.backoff.variant}`),
+    ).toEqual([
+      '5000/2000/seed',
+      '5000/2000/grpc',
+      '10000/2000/seed',
+      '10000/2000/grpc',
+      '10000/4000/seed',
+      '10000/4000/grpc',
+      '15000/2000/seed',
+      '15000/2000/grpc',
+      '15000/6000/seed',
+      '15000/6000/grpc',
+    ]);
+    expect(spec.configs[2]!.config).toMatchObject({
+      interval: 10_000,
+      pongTimeout: 2000,
+      readDeadline: 15_000,
+      missThreshold: 1,
+    });
+    expect(spec.configs[1]!.config.backoff).toEqual({
+      base: 1000,
+      cap: 30_000,
+      multiplier: 1.6,
+      jitter: 0.2,
+      variant: 'grpc',
+    });
+    expect(spec.configs.at(-1)!.config).toMatchObject({
+      interval: 15_000,
+      pongTimeout: 6000,
+      readDeadline: 22_500,
+    });
     expect(spec.scenarios.map((s) => (s.kind === 'builtin' ? s.spec : s.file))).toEqual([
       'black-hole',
       'latency-step:300ms',
       'test/sweep/fixtures/partition-scenario.yaml',
     ]);
-    expect(spec.profiles.map((p) => p.label)).toEqual(['lan (RTT 2ms)', 'office (RTT 26ms/80ms)']);
+    expect(spec.profiles.map((p) => p.label)).toEqual(['lan (RTT 2ms)', 'office (RTT 29ms/81ms)']);
     expect(spec.seeds).toEqual([3, 7]);
     expect(spec.goals).toEqual({
       detectWithin: [
@@ -59,33 +86,37 @@ describe('sweep file (YAML)', () => {
 
   it('reports every problem at once, each at its line and column, with what was expected', async () => {
     const text = [
-      'name: bad', //                                1
-      'grid:', //                                    2
-      '  interval: [5s, 10x]', //                    3
-      '  pongTimout: 2s', //                         4
-      'latency: [lan, {name: office, p50: 20ms}]', // 5
-      'goals:', //                                   6
-      '  detectWithin: {p99: 30s, p95: 40s}', //     7
-      'seeds: many', //                              8
-      'faults: black-hole,partiton', //              9
+      'name: bad',
+      'grid:',
+      '  interval: [5s, 10x]',
+      '  pongTimout: 2s',
+      'latency: [lan, {name: office, p50: 20ms}]',
+      'goals:',
+      '  detectWithin: {p99: 30s, p95: 40s}',
+      'seeds: many',
+      'faults: black-hole,partiton',
     ].join('\n');
     expect(await problems(() => parseSweepText(text, 'bad.yaml'))).toEqual([
-      'bad.yaml:3:19: grid.interval[1]: "10x": a multiple of the interval is allowed for pong timeout and read deadline only',
+      'bad.yaml:3:18: grid.interval[1]: "10x": a multiple of the interval is allowed for pong timeout and read deadline only',
       'bad.yaml:4:3: grid.pongTimout: unknown key "pongTimout" (did you mean "pongTimeout"?); expected one of interval, pongTimeout, readDeadline, missThreshold, backoff',
       'bad.yaml:5:16: latency[1]: give both p50 and p99',
-      'bad.yaml:7:29: goals.detectWithin.p95: unknown key "p95" (did you mean "p99"?); expected one of min, median, p99, max',
+      'bad.yaml:7:28: goals.detectWithin.p95: unknown key "p95" (did you mean "p99"?); expected one of min, median, p99, max',
       'bad.yaml:8:8: seeds: expected a whole number, got "many"',
       'bad.yaml:9:9: faults: unknown fault scenario "partiton" (did you mean "partition"?): built-in ones are black-hole, partition, server-crash, steady, latency-step; use --scenario for a scenario file',
     ]);
   });
 
   it('wrong types, YAML syntax and an empty file', async () => {
-    expect(await problems(() => parseSweepText('grid:\n  interval: {a: 1}\nphase: yes please\n', 'x.yaml'))).toEqual([
+    expect(
+      await problems(() => parseSweepText('grid:\n  interval: {a: 1}\nphase: yes please\n', 'x.yaml')),
+    ).toEqual([
       'x.yaml:2:13: grid.interval: expected a string or a number or a list, got a mapping',
       'x.yaml:3:8: phase: expected true or false, got "yes please"',
     ]);
     expect(await problems(() => parseSweepText('grid: [1, 2\n', 'y.yaml'))).toHaveLength(1);
-    expect((await problems(() => parseSweepText('grid: [1, 2\n', 'y.yaml')))[0]).toMatch(/^y\.yaml:\d+:\d+: YAML syntax: /);
+    expect((await problems(() => parseSweepText('grid: [1, 2\n', 'y.yaml')))[0]).toMatch(
+      /^y\.yaml:\d+:\d+: YAML syntax: /,
+    );
     expect(await problems(() => parseSweepText('', 'z.yaml'))).toEqual([
       'z.yaml:1:1: the file is empty: a sweep file is a mapping (grid, faults, latency, seeds, goals, …)',
     ]);
@@ -94,7 +125,9 @@ describe('sweep file (YAML)', () => {
   it('a scenario file that is missing points at the sweep file’s line; one that is broken at its own', async () => {
     const dir = 'test/sweep/fixtures';
     expect(
-      await problems(() => buildSpec({ file: `${dir}/sweep.yaml`, flags: { scenario: [`${dir}/nope.yaml`] } })),
+      await problems(() =>
+        buildSpec({ file: `${dir}/sweep.yaml`, flags: { scenario: [`${dir}/nope.yaml`] } }),
+      ),
     ).toEqual(['test/sweep/fixtures/nope.yaml: no such file or directory']);
     const fromFile = parseSweepText('scenarios:\n  - nope.yaml\n', `${dir}/inline.yaml`);
     const { loadScenarioSources } = await import('../../harness/sweep/sources.ts');
@@ -102,12 +135,14 @@ describe('sweep file (YAML)', () => {
       'test/sweep/fixtures/inline.yaml:2:5: scenarios[0]: nope.yaml: no such file or directory',
     ]);
     expect(await problems(() => buildSpec({ flags: { scenario: [`${dir}/bad-scenario.yaml`] } }))).toEqual([
-      'test/sweep/fixtures/bad-scenario.yaml:5:21: faults[0].fault.type: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, proxy-down, partition, crash, pause, clock-skew, nat, loss, got "partiton" (did you mean "partition"?)',
+      'test/sweep/fixtures/bad-scenario.yaml:5:20: faults[0].fault.type: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, proxy-down, partition, crash, pause, clock-skew, nat, loss, got "partiton" (did you mean "partition"?)',
     ]);
   });
 
   it('problems in the file and in the flags come together', async () => {
-    expect(await problems(() => buildSpec({ file: 'test/sweep/fixtures/none.yaml', flags: { interval: 'x' } }))).toEqual([
+    expect(
+      await problems(() => buildSpec({ file: 'test/sweep/fixtures/none.yaml', flags: { interval: 'x' } })),
+    ).toEqual([
       'test/sweep/fixtures/none.yaml: cannot read the sweep file: no such file',
       'command line: --interval: invalid duration "x": cannot read "x" (use ms, s, m or h, e.g. 30s, 500ms, 1.5s, 1m30s, or a number of ms)',
     ]);

@@ -36,7 +36,9 @@ describe('axis syntax', () => {
       { times: 1 },
       { times: 1.5 },
     ]);
-    expect(err(() => parseDurationAxis('1.5x'))).toMatch(/multiple of the interval is allowed for pong timeout and read deadline only/);
+    expect(err(() => parseDurationAxis('1.5x'))).toMatch(
+      /multiple of the interval is allowed for pong timeout and read deadline only/,
+    );
     expect(err(() => parseDurationAxis('1x..30s/2', { relative: true }))).toMatch(/both ends of a range/);
   });
 
@@ -53,7 +55,9 @@ describe('axis syntax', () => {
     expect(err(() => parseDurationAxis('2s..10s'))).toMatch(/say which values: 2s\.\.10s\/n/);
     expect(err(() => parseDurationAxis('2s..10s/1'))).toMatch(/whole number ≥ 2/);
     expect(err(() => parseDurationAxis('1s..2s*1'))).toMatch(/growth factor, a number > 1/);
-    expect(err(() => parseDurationAxis('1ms..1h:1ms'))).toMatch(new RegExp(`at most ${MAX_AXIS_VALUES} per axis`));
+    expect(err(() => parseDurationAxis('1ms..1h:1ms'))).toMatch(
+      new RegExp(`at most ${MAX_AXIS_VALUES} per axis`),
+    );
     expect(err(() => parseDurationAxis('5s,,10s'))).toMatch(/empty value/);
     expect(err(() => parseDurationAxis('5 s'))).toMatch(/invalid duration "5 s"/);
     expect(err(() => parseDurationAxis('0s'))).toMatch(/must be more than 0 ms/);
@@ -79,7 +83,14 @@ describe('grid expansion', () => {
       missThreshold: [1, 3],
       backoff: [parseBackoff('seed')],
     });
-    expect(configs.map((c) => [c.config.interval, c.config.pongTimeout, c.config.readDeadline, c.config.missThreshold])).toEqual([
+    expect(
+      configs.map((c) => [
+        c.config.interval,
+        c.config.pongTimeout,
+        c.config.readDeadline,
+        c.config.missThreshold,
+      ]),
+    ).toEqual([
       // 0.2x of 10 s is 2 s again: that configuration is listed once.
       [5000, 2000, 7500, 1],
       [5000, 2000, 7500, 3],
@@ -92,7 +103,9 @@ describe('grid expansion', () => {
 
   it('defaults: a 3×3 interval × pong-timeout grid with no grid option, else seed defaults per axis', () => {
     const all = resolveSpec({});
-    expect(all.configs.map((c) => `${c.config.interval}/${c.config.pongTimeout}/${c.config.readDeadline}`)).toEqual([
+    expect(
+      all.configs.map((c) => `${c.config.interval}/${c.config.pongTimeout}/${c.config.readDeadline}`),
+    ).toEqual([
       '5000/2000/7500',
       '5000/5000/7500',
       '5000/10000/7500',
@@ -104,7 +117,13 @@ describe('grid expansion', () => {
       '30000/10000/45000',
     ]);
     expect(all.configs[0]!.config.missThreshold).toBe(3);
-    expect(all.configs[0]!.config.backoff).toEqual({ base: 1000, cap: 60_000, multiplier: 2, jitter: 1000, variant: 'seed' });
+    expect(all.configs[0]!.config.backoff).toEqual({
+      base: 1000,
+      cap: 60_000,
+      multiplier: 2,
+      jitter: 1000,
+      variant: 'seed',
+    });
     expect(all.scenarios.map((s) => (s.kind === 'builtin' ? s.spec : s.file))).toEqual(['black-hole']);
     expect(all.profiles.map((p) => p.name)).toEqual(['lan']);
     expect(all.seeds).toEqual([1, 2, 3, 4, 5]);
@@ -120,7 +139,10 @@ describe('grid expansion', () => {
 
   it('--tolerate-latency adds the latency-step scenario that measures it', () => {
     const spec = resolveSpec({ goals: { tolerateLatency: 800 } });
-    expect(spec.scenarios.map((s) => (s.kind === 'builtin' ? s.spec : ''))).toEqual(['black-hole', 'latency-step:800ms']);
+    expect(spec.scenarios.map((s) => (s.kind === 'builtin' ? s.spec : ''))).toEqual([
+      'black-hole',
+      'latency-step:800ms',
+    ]);
     expect(spec.defaultGoal).toBe(false);
     expect(resolveSpec({ goals: { tolerateLatency: 0 } }).scenarios).toHaveLength(1);
   });
@@ -167,7 +189,13 @@ describe('flags', () => {
       missThreshold: 1,
       backoff: { base: 1000, cap: 120_000, multiplier: 1.6, jitter: 0.2, variant: 'grpc' },
     });
-    expect(spec.configs[1]!.config.backoff).toEqual({ base: 500, cap: 30_000, multiplier: 2, jitter: 1000, variant: 'seed' });
+    expect(spec.configs[1]!.config.backoff).toEqual({
+      base: 500,
+      cap: 30_000,
+      multiplier: 2,
+      jitter: 1000,
+      variant: 'seed',
+    });
     expect(spec.scenarios.map((s) => (s.kind === 'builtin' ? s.spec : ''))).toEqual([
       'black-hole',
       'partition',
@@ -226,13 +254,33 @@ describe('flags', () => {
   });
 
   it('backoff: policy[:base[:cap[:multiplier[:jitter]]]] validated by the scenario schema', () => {
-    expect(parseBackoff('seed')).toEqual({ base: 1000, cap: 60_000, multiplier: 2, jitter: 1000, variant: 'seed' });
-    expect(parseBackoff('symmetric:1s:2m:1.6:20%')).toEqual({ base: 1000, cap: 120_000, multiplier: 1.6, jitter: 0.2, variant: 'grpc' });
-    expect(parseBackoff('full:2s::3')).toEqual({ base: 2000, cap: 60_000, multiplier: 3, jitter: 0, variant: 'full' });
+    expect(parseBackoff('seed')).toEqual({
+      base: 1000,
+      cap: 60_000,
+      multiplier: 2,
+      jitter: 1000,
+      variant: 'seed',
+    });
+    expect(parseBackoff('symmetric:1s:2m:1.6:20%')).toEqual({
+      base: 1000,
+      cap: 120_000,
+      multiplier: 1.6,
+      jitter: 0.2,
+      variant: 'grpc',
+    });
+    expect(parseBackoff('full:2s::3')).toEqual({
+      base: 2000,
+      cap: 60_000,
+      multiplier: 3,
+      jitter: 0,
+      variant: 'full',
+    });
     expect(formatBackoff(parseBackoff('seed:500ms:30s'))).toBe('seed:500ms:30s:2:1s');
     expect(formatBackoff(parseBackoff('grpc'))).toBe('grpc:1s:2m:1.6:0.2');
     expect(describeBackoff(parseBackoff('grpc'))).toBe('grpc 1s→2m ×1.6 ±20%');
-    expect(err(() => parseBackoff('seed:10s:1s'))).toBe('cap: cap (1000 ms) must not be below base (10000 ms)');
+    expect(err(() => parseBackoff('seed:10s:1s'))).toBe(
+      'cap: cap (1000 ms) must not be below base (10000 ms)',
+    );
     expect(err(() => parseBackoff('full:1s:1m:2:1s'))).toMatch(/policy full has no jitter setting/);
     expect(err(() => parseBackoff('sed'))).toMatch(/unknown backoff policy "sed" \(did you mean "seed"\?\)/);
   });

@@ -18,7 +18,13 @@ describe('presets map BOUNDS.md real-world settings onto I / T / R / N / backoff
     const table = Object.fromEntries(
       PRESETS.map((p) => [
         p.id,
-        [p.config.interval, p.config.pongTimeout, p.config.readDeadline, p.config.missThreshold, p.config.backoff.variant],
+        [
+          p.config.interval,
+          p.config.pongTimeout,
+          p.config.readDeadline,
+          p.config.missThreshold,
+          p.config.backoff.variant,
+        ],
       ]),
     );
     expect(table).toEqual({
@@ -55,7 +61,13 @@ describe('presets map BOUNDS.md real-world settings onto I / T / R / N / backoff
 
   it('gRPC backoff is BOUNDS.md’s 1 s × 1.6, cap 120 s, ±0.2, min connect timeout 20 s', () => {
     const g = preset('grpc-backoff');
-    expect(g.config.backoff).toEqual({ base: 1000, cap: 120_000, multiplier: 1.6, jitter: 0.2, variant: 'grpc' });
+    expect(g.config.backoff).toEqual({
+      base: 1000,
+      cap: 120_000,
+      multiplier: 1.6,
+      jitter: 0.2,
+      variant: 'grpc',
+    });
     expect(g.extra).toEqual({ connectTimeout: 20_000 });
   });
 
@@ -123,7 +135,11 @@ describe('latency profiles: L and J from a round-trip p50/p99', () => {
 
   it('reads names, p50/p99, L±J and named custom profiles; rejects the rest', () => {
     expect(parseProfile('satellite').label).toBe('satellite (RTT 603ms/1.2s)');
-    expect(parseProfile('40ms/300ms')).toMatchObject({ name: '40ms/300ms', spec: '40ms/300ms', label: '40ms/300ms' });
+    expect(parseProfile('40ms/300ms')).toMatchObject({
+      name: '40ms/300ms',
+      spec: '40ms/300ms',
+      label: '40ms/300ms',
+    });
     expect(parseProfile('office=20ms±5ms')).toMatchObject({
       name: 'office',
       spec: 'office=20ms+-5ms',

@@ -41,7 +41,10 @@ function result(over: Partial<ScenarioResult>): ScenarioResult {
     detections: [],
     reconnects: [],
     falseDetections: [],
-    overhead: { client: { messagesPerHour: 0, bytesPerHour: 0 }, server: { messagesPerHour: 0, bytesPerHour: 0 } },
+    overhead: {
+      client: { messagesPerHour: 0, bytesPerHour: 0 },
+      server: { messagesPerHour: 0, bytesPerHour: 0 },
+    },
     expectations: [],
     lanes: [],
     replay: '',
@@ -133,10 +136,7 @@ describe('cell QoS (T_D, λ_M, T_M, T_MR, P_A, reconnect, F20 overhead)', () => 
   });
 
   it('λ_M per connection-hour, T_M (trust restored at the next connection, or cut at the end), T_MR, P_A', () => {
-    expect(mistakesOf(runs[1]!.result)).toEqual([
-      { at: 200_000, restoredAt: 201_000 },
-      { at: 400_000 },
-    ]);
+    expect(mistakesOf(runs[1]!.result)).toEqual([{ at: 200_000, restoredAt: 201_000 }, { at: 400_000 }]);
     const q = cellQos(runs, 'client');
     expect(q.falseDetections).toBe(3);
     expect(q.exposureHours).toBe(0.5);
@@ -203,8 +203,16 @@ describe('goal verdicts carry their numbers', () => {
         met: true,
         why: 'client T − r_max = 2s − 50ms = 1.95s > 800ms; server R − I − spread = 7.5s − 5s − 10ms = 2.49s > 800ms',
       },
-      { goal: 'p99 reconnect ≤ 10s', met: false, why: '1 detection never followed by a reconnect before the run ended' },
-      { goal: 'heartbeat ≤ 1500 msg per conn·h', met: true, why: '1440 msg per conn·h (client 730 + server 710) ≤ 1500' },
+      {
+        goal: 'p99 reconnect ≤ 10s',
+        met: false,
+        why: '1 detection never followed by a reconnect before the run ended',
+      },
+      {
+        goal: 'heartbeat ≤ 1500 msg per conn·h',
+        met: true,
+        why: '1440 msg per conn·h (client 730 + server 710) ≤ 1500',
+      },
     ]);
   });
 
@@ -236,7 +244,9 @@ describe('latency tolerance (BOUNDS.md: client T − r, server R − I)', () => 
     expect(tol.client).toBe(fromBounds.max + 1);
     expect(tol).toEqual({ client: 1950, server: 2490 });
     // Heavy jitter (J > L): the upstream leg's spread is L + J, not 2J.
-    expect(latencyTolerance(config, { up: { latency: 50, jitter: 407 }, down: { latency: 50, jitter: 407 } })).toEqual({
+    expect(
+      latencyTolerance(config, { up: { latency: 50, jitter: 407 }, down: { latency: 50, jitter: 407 } }),
+    ).toEqual({
       client: 2000 - 914,
       server: 7500 - 5000 - 457,
     });

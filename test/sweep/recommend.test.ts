@@ -14,11 +14,22 @@ const cfg = (interval: number, pongTimeout: number): SweepConfig => ({
 const DETECT = 'p99 detection (client) ≤ 30s';
 const FALSE = 'false detections ≤ 0 per conn·h';
 
-function cell(config: SweepConfig, o: { p99: number; falseRate?: number; profile?: string; msgs?: number }): SweepCell {
+function cell(
+  config: SweepConfig,
+  o: { p99: number; falseRate?: number; profile?: string; msgs?: number },
+): SweepCell {
   const falseRate = o.falseRate ?? 0;
   const goals: GoalVerdict[] = [
-    { goal: DETECT, met: o.p99 <= 30_000, why: `p99 T_D ${o.p99 / 1000}s ${o.p99 <= 30_000 ? '≤' : '>'} 30s` },
-    { goal: FALSE, met: falseRate === 0, why: `λ_M ${falseRate} ${falseRate === 0 ? '≤' : '>'} 0 per conn·h` },
+    {
+      goal: DETECT,
+      met: o.p99 <= 30_000,
+      why: `p99 T_D ${o.p99 / 1000}s ${o.p99 <= 30_000 ? '≤' : '>'} 30s`,
+    },
+    {
+      goal: FALSE,
+      met: falseRate === 0,
+      why: `λ_M ${falseRate} ${falseRate === 0 ? '≤' : '>'} 0 per conn·h`,
+    },
   ];
   const msgs = o.msgs ?? Math.round(3_600_000 / config.interval);
   return {
@@ -28,7 +39,10 @@ function cell(config: SweepConfig, o: { p99: number; falseRate?: number; profile
     seeds: [1, 2],
     detection: { n: 2, min: o.p99 - 1000, median: o.p99 - 1000, p99: o.p99, max: o.p99 },
     falseDetectionRate: falseRate,
-    overhead: { client: { messagesPerHour: msgs, bytesPerHour: msgs * 50 }, server: { messagesPerHour: msgs, bytesPerHour: msgs * 50 } },
+    overhead: {
+      client: { messagesPerHour: msgs, bytesPerHour: msgs * 50 },
+      server: { messagesPerHour: msgs, bytesPerHour: msgs * 50 },
+    },
     latencyTolerance: { client: config.pongTimeout - 2, server: config.readDeadline - config.interval },
     goals,
   };
@@ -47,7 +61,10 @@ describe('recommendation', () => {
     { config: slow, cells: [cell(slow, { p99: 68_000 })] },
     {
       config: flappy,
-      cells: [cell(flappy, { p99: 15_000 }), cell(flappy, { p99: 16_000, falseRate: 2.5, profile: 'mobile (RTT 244ms/800ms)' })],
+      cells: [
+        cell(flappy, { p99: 15_000 }),
+        cell(flappy, { p99: 16_000, falseRate: 2.5, profile: 'mobile (RTT 244ms/800ms)' }),
+      ],
     },
   ];
 
@@ -58,7 +75,7 @@ describe('recommendation', () => {
     expect(r.why).toBe(
       'I 10s · T 2s · R 15s · N 3 · seed 1s→1m ×2 +0–1s is the cheapest of 3 configurations meeting every goal in every scenario and latency profile: ' +
         '720 heartbeat msg per conn·h (measured 720), p99 detection 11s, 0 false detections per conn·h, latency tolerance client 1.998s / server 5s. ' +
-        'Runner-up: I 10s · T 5s · R 15s · N 3 · seed 1s→1m ×2 +0–1s — 720 msg per conn·h, same cost, p99 detection 14s. ' +
+        'Runner-up: I 10s · T 5s · R 15s · N 3 · seed 1s→1m ×2 +0–1s — same cost, slower p99 detection (14s vs 11s). ' +
         '1 more meet the goals at a higher cost. 2 fail a goal (see rejected).',
     );
   });
@@ -67,7 +84,10 @@ describe('recommendation', () => {
     const r = recommend(candidates);
     expect(r.rejected).toEqual([
       { config: slow, why: 'p99 detection (client) ≤ 30s: p99 T_D 68s > 30s (lan (RTT 2ms))' },
-      { config: flappy, why: 'false detections ≤ 0 per conn·h: λ_M 2.5 > 0 per conn·h (mobile (RTT 244ms/800ms))' },
+      {
+        config: flappy,
+        why: 'false detections ≤ 0 per conn·h: λ_M 2.5 > 0 per conn·h (mobile (RTT 244ms/800ms))',
+      },
     ]);
   });
 
@@ -93,6 +113,19 @@ describe('recommendation', () => {
       "Caution: on the latency profile's worst case T − r_max = -1ms (the pong timeout is below the worst round trip)",
     );
     expect(r.why).toContain('Preset MQTT meets the goals too, cheaper: 120 msg per conn·h.');
+  });
+
+  it('at equal cost and detection the more latency-tolerant wins; the runner-up says what it lost on', () => {
+    const a = cfg(30_000, 2000);
+    const b = cfg(30_000, 10_000);
+    const r = recommend([
+      { config: a, cells: [cell(a, { p99: 28_000 })] },
+      { config: b, cells: [cell(b, { p99: 28_000 })] },
+    ]);
+    expect(r.best).toEqual(b);
+    expect(r.why).toContain(
+      'Runner-up: I 30s · T 2s · R 45s · N 3 · seed 1s→1m ×2 +0–1s — same cost and detection, less client latency tolerance (1.998s vs 9.998s).',
+    );
   });
 
   it('says when the default goal applied', () => {

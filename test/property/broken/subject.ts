@@ -8,7 +8,13 @@
  * Every variant module exports `subject`, so `flatline run <counterexample> --subject <module>`
  * replays a counterexample against it.
  */
-import type { Address, ServerHandle, Subject, SubjectEvent, SubjectHandle } from '../../../harness/backend.ts';
+import type {
+  Address,
+  ServerHandle,
+  Subject,
+  SubjectEvent,
+  SubjectHandle,
+} from '../../../harness/backend.ts';
 import type { ReferenceConfig } from '../../../harness/scenario/schema.ts';
 import { clientConfigFrom, serverConfigFrom } from '../../../harness/subjects/reference.ts';
 import type { BackoffPolicy } from '../../../impl/backoff.ts';
@@ -86,8 +92,12 @@ export function brokenSubject(parts: BrokenParts): Subject<ReferenceConfig> {
       const server = parts.server ? parts.server(options) : new HeartbeatServer(options);
       const at = () => runtime.now();
       server.on('connection', ({ conn }) => emit({ type: 'connection', side: 'server', conn, at: at() }));
-      server.on('state', (s) => emit({ type: 'state', side: 'server', conn: s.conn, state: s.state, at: at() }));
-      server.on('death', (d) => emit({ type: 'death', side: 'server', conn: d.conn, reason: d.reason, at: at() }));
+      server.on('state', (s) =>
+        emit({ type: 'state', side: 'server', conn: s.conn, state: s.state, at: at() }),
+      );
+      server.on('death', (d) =>
+        emit({ type: 'death', side: 'server', conn: d.conn, reason: d.reason, at: at() }),
+      );
       const bound = await server.listen(address.port, address.host);
       return {
         address: { host: bound.host, port: bound.port },
@@ -109,9 +119,13 @@ export function brokenSubject(parts: BrokenParts): Subject<ReferenceConfig> {
       const at = () => runtime.now();
       client.on('connected', ({ conn }) => emit({ type: 'connected', side: 'client', conn, at: at() }));
       client.on('ready', ({ conn }) => emit({ type: 'ready', side: 'client', conn, at: at() }));
-      client.on('state', (s) => emit({ type: 'state', side: 'client', conn: s.conn, state: s.state, at: at() }));
+      client.on('state', (s) =>
+        emit({ type: 'state', side: 'client', conn: s.conn, state: s.state, at: at() }),
+      );
       client.on('pong', ({ conn, seq }) => emit({ type: 'pong', side: 'client', conn, seq, at: at() }));
-      client.on('death', (d) => emit({ type: 'death', side: 'client', conn: d.conn, reason: d.reason, at: at() }));
+      client.on('death', (d) =>
+        emit({ type: 'death', side: 'client', conn: d.conn, reason: d.reason, at: at() }),
+      );
       client.start();
       return { onEvent, close: () => client.stop() };
     },
