@@ -20,6 +20,7 @@ import type { SweepFlags } from '../sweep/flags.ts';
 import { renderSweepJunit } from '../sweep/junit.ts';
 import { PRESETS } from '../sweep/presets.ts';
 import { BUILTIN_PROFILES } from '../sweep/profiles.ts';
+import { shellQuote } from '../sweep/replay.ts';
 import { BUILTIN_DESCRIPTIONS, BUILTIN_SCENARIOS, scenarioName } from '../sweep/scenarios.ts';
 import { checkBudget, runCount, type SweepSpec } from '../sweep/spec.ts';
 import { presetList, profileList, sweepSummary } from '../sweep/text.ts';
@@ -46,6 +47,21 @@ export interface SweepCommandOptions extends SweepFlags, ReportFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** Wraps a help line at `width`, continuation lines indented by `indent`. */
+function wrap(text: string, width: number, indent: number): string {
+  const lines: string[] = [];
+  let line = '  ';
+  for (const word of text.split(' ')) {
+    if (line.length + word.length + 1 > width && line.trim()) {
+      lines.push(line.trimEnd());
+      line = ' '.repeat(indent);
+    }
+    line += `${word} `;
+  }
+  lines.push(line.trimEnd());
+  return lines.join('\n');
+}
+
 const HELP_AFTER = `
 Value lists (every grid option):
   5s,10s,30s      a list                       2s..10s/5    5 values, both ends included
@@ -61,7 +77,7 @@ Backoff (repeat --backoff for several): policy[:base[:cap[:multiplier[:jitter]]]
   full, equal, decorrelated — e.g. seed:500ms:30s, grpc:1s:2m:1.6:0.2.
 
 Fault scenarios (--fault, comma-separated; --scenario adds scenario files):
-${BUILTIN_SCENARIOS.map((n) => `  ${n.padEnd(13)} ${BUILTIN_DESCRIPTIONS[n]}`).join('\n')}
+${BUILTIN_SCENARIOS.map((n) => wrap(`${n.padEnd(13)} ${BUILTIN_DESCRIPTIONS[n]}`, 98, 16)).join('\n')}
   Fault onsets are offset by a seed-derived fraction of I so the seeds sample the ping phase
   (--fixed-phase keeps scenario files' times as written).
 
@@ -75,14 +91,15 @@ Goals (a configuration must meet all of them in every cell):
   --detect-within 30s | p99:30s,max:45s   statistic of T_D (min, median, p99, max; default p99)
   --max-false-rate 0.1                   λ_M: false detections per connection-hour
   --tolerate-latency 800ms               no false detection with that much added latency: BOUNDS.md
-                                         client T − r_max and server R − I − spread must exceed it,
+                                         client T − r_max and server R − I − 2J must exceed it,
                                          and a latency-step scenario checks it (0: healthy on the path)
   --reconnect-within 1m                  p99 reconnect time after the heal
   --max-overhead 720                     heartbeat messages per connection-hour, both directions
   With no goal: no false detections.
 
-Presets (--preset ${PRESETS.map((p) => p.id).join(',')} or all; --list-presets):
-  real-world settings mapped onto I/T/R/N/backoff, run as extra cells beside the grid.
+Presets (--preset <ids> or all; --list-presets), run as extra cells beside the grid:
+${wrap(PRESETS.map((p) => p.id).join(', '), 98, 2)}
+  real-world settings mapped onto I/T/R/N/backoff, each with a note on what it approximates.
 
 A sweep file (flatline sweep sweep.yaml) holds the same (grid, faults, scenarios, latency, seeds,
 goals, presets); flags override it. Exit codes: 0 a configuration meets the goals, 1 none does,
@@ -271,7 +288,7 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
             },
           }
         : {}),
-      replay: `npx flatline ${argv.join(' ')}`,
+      replay: `npx flatline ${argv.map(shellQuote).join(' ')}`,
       progress: {
         start: (cells) => progress.start(cells),
         run: (label) => progress.step(label),
@@ -303,7 +320,7 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
         `${runCount(spec)} runs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
   }
-  const command = `flatline ${argv.join(' ')}`;
+  const command = `flatline ${argv.map(shellQuote).join(' ')}`;
   await writeReports(
     result,
     { ...(o.report ? { report: o.report } : {}), ...(o.markdown ? { markdown: o.markdown } : {}) },

@@ -102,8 +102,9 @@ class Observed {
       list.push(e);
       this.bySocket.set(e.conn, list);
     }
-    this.established = [...recorder.connections.values()].filter(
-      (c) => c.connected !== undefined && this.bySocket.has(c.conn),
+    // Established during the run proper: a connect (or accept) that teardown did not bring about.
+    this.established = [...recorder.connections.values()].filter((c) =>
+      this.of(c.conn).some((e) => e.kind === 'connect' || e.kind === 'accept'),
     );
     if (topology === 'direct') this.pairByPorts();
     else this.pairInOrder();
@@ -484,11 +485,22 @@ function lanes(o: Observed, detections: Detection[], reconnects: Reconnect[]): C
     }
     return lane;
   };
+  // When the subject reports its pongs, bytes the client receives at another instant (the server's
+  // hello, its own pings under F10) are drawn as data rather than as pongs.
+  const reportsPongs = o.events.some(
+    (e) => e.kind === 'subject' && e.side === 'client' && e.event?.type === 'pong',
+  );
   for (const c of o.established) {
     const lane = laneOf(c);
-    for (const e of o.of(c.conn)) {
+    const events = o.of(c.conn);
+    const pongAt = new Set(
+      events.filter((e) => e.kind === 'subject' && e.event?.type === 'pong').map((e) => e.t),
+    );
+    for (const e of events) {
       const ev = laneEvent(e);
-      if (ev) lane.events.push(ev);
+      if (!ev) continue;
+      if (reportsPongs && e.kind === 'data-in' && e.side === 'client' && !pongAt.has(e.t)) ev.kind = 'data';
+      lane.events.push(ev);
     }
   }
   for (const d of detections) {

@@ -54,6 +54,7 @@ function timingOf(config: Record<string, unknown>): Timing {
     try {
       wait = worstWait(b as BackoffPolicy);
     } catch {
+      // A policy the bounds reject has no W_cap: the reconnect race then widens nothing.
       wait = undefined;
     }
   }
@@ -300,12 +301,14 @@ interface Attributed {
 }
 
 /**
- * Reconnects carry no fault id: metrics measure each from max(detection, heal) of the client
- * detection it follows, so that instant (at − delta) names the detection and so the fault.
+ * The fault each reconnect follows: its own `fault` when the metrics name it; otherwise inferred —
+ * metrics measure a reconnect from max(detection, heal) of the client detection it follows, so that
+ * instant (at − delta) names the detection and so the fault.
  */
 function attributeReconnects(result: ScenarioResult): Attributed[] {
   const heals = new Map(result.faults.map((f) => [f.id, f.until ?? result.duration]));
   return result.reconnects.map((r) => {
+    if (r.fault !== undefined) return { fault: r.fault, reconnect: r };
     const from = r.at - r.delta;
     let best: { fault: string; error: number } | undefined;
     for (const d of result.detections) {

@@ -76,7 +76,7 @@ function observeSubject(
   const now = () => sim.now();
   const inner = subject as unknown as Subject<unknown>;
   const hostOf = (runtime: Runtime, fallback: string) => (runtime as { host?: string }).host ?? fallback;
-  const relay = <H extends SubjectHandle>(handle: H, host: string): H => {
+  const relay = (handle: SubjectHandle, host: string): SubjectHandle => {
     const seen: SubjectEvent[] = [];
     const listeners: ((e: SubjectEvent) => void)[] = [];
     handle.onEvent?.((e) => {
@@ -84,17 +84,18 @@ function observeSubject(
       seen.push(e);
       for (const l of listeners) l(e);
     });
-    const wrapped = Object.create(handle) as H;
-    // "After stop" is the instant close() resolves: count what the host still holds right then,
-    // before the runner lets the clock run on (a leaked one-shot timer would fire and vanish).
-    wrapped.close = async () => {
-      await handle.close();
-      leftovers.push({
-        host,
-        t: sim.now(),
-        timers: sim.host(host).process.timers.size,
-        sockets: sim.openSockets(host),
-      });
+    const wrapped: SubjectHandle = {
+      // "After stop" is the instant close() resolves: count what the host still holds right then,
+      // before the runner lets the clock run on (a leaked one-shot timer would fire and vanish).
+      close: async () => {
+        await handle.close();
+        leftovers.push({
+          host,
+          t: sim.now(),
+          timers: sim.host(host).process.timers.size,
+          sockets: sim.openSockets(host),
+        });
+      },
     };
     if (handle.onEvent) {
       wrapped.onEvent = (listener) => {
@@ -109,7 +110,7 @@ function observeSubject(
     async startServer(runtime: Runtime, address: Address, config: unknown): Promise<ServerHandle> {
       const host = hostOf(runtime, SERVER_HOST);
       const handle = await inner.startServer(recorder.observe(runtime, 'server', host), address, config);
-      return relay(handle, host);
+      return { ...relay(handle, host), address: handle.address };
     },
     async startClient(runtime: Runtime, target: Address, config: unknown): Promise<SubjectHandle> {
       const host = hostOf(runtime, CLIENT_HOST);

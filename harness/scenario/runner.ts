@@ -411,6 +411,12 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
 
   let end = 0;
   let teardownErrors: string[] = [];
+  // Fault timers not yet fired when the run stops early must not fire during teardown.
+  const faultTimers: ReturnType<Simulation['clock']['setTimeout']>[] = [];
+  const cancelFaults = (): void => {
+    const sim = simOf(backend);
+    for (const id of faultTimers.splice(0)) sim?.clock.clearTimeout(id);
+  };
   try {
     configureLinks(backend, s, clientHosts);
     const sim = simOf(backend);
@@ -418,7 +424,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     let faultError: RunError | undefined;
     if (sim) {
       for (const { t, kind, entry } of timeline(s.faults)) {
-        sim.clock.setTimeout(
+        const id = sim.clock.setTimeout(
           () => {
             pending.push(
               step(kind, entry).catch((e: Error) => {
@@ -431,6 +437,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
           },
           start + t - sim.now(),
         );
+        faultTimers.push(id);
       }
     }
     await cast.startServer();
@@ -477,9 +484,11 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     end = backend.now() - start;
   } catch (e) {
     // The run itself failed: still leave nothing behind, then report the first cause.
+    cancelFaults();
     await teardown(cast, heals, ownsBackend, o).catch(() => {});
     throw e;
   }
+  cancelFaults();
   teardownErrors = await teardown(cast, heals, ownsBackend, o);
 
   const config = referenceConfigOf(s);
@@ -505,7 +514,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     }));
   const dials = runEvents.filter((e) => e.kind === 'dial').map((e) => ({ t: e.t, host: e.host }));
   const exposed = [...recorder.connections.values()]
-    .filter((c) => c.connected !== undefined)
+    .filter((c) => c.connected !== undefined && c.connected <= end)
     .map((c) => ({
       side: c.side,
       socket: c.conn,

@@ -90,10 +90,8 @@ function expandItem(
   }
   if (to.value < from.value) throw new ValueError(`"${text}": the range goes down (${toText} < ${fromText})`);
   const relative = from.relative;
-  const make = (v: number): Scalar => ({
-    value: relative ? round6(v) : integers ? Math.round(v) : Math.round(v),
-    relative,
-  });
+  // Relative factors keep their fraction; ms and counts are whole.
+  const make = (v: number): Scalar => ({ value: relative ? round6(v) : Math.round(v), relative });
   if (op === undefined) {
     if (!integers) {
       throw new ValueError(

@@ -7,7 +7,7 @@
  * - maxFalseRate: λ_M at most n false detections per connection-hour. In a latency-step scenario
  *   the step is a deliberate stress, judged by tolerateLatency instead.
  * - tolerateLatency: added latency L must cause no false detection. Judged from BOUNDS.md's closed
- *   forms in every cell (L below the client's T − r_max and the server's R − I − spread, worst case
+ *   forms in every cell (L below the client's T − r_max and the server's R − I − 2J, worst case
  *   over the profile's jitter) and, in the latency-step scenario the sweep adds for it, measured
  *   (no false detection while the step is on).
  * - reconnectWithin: p99 reconnect time after the heal at most a duration, every detection followed
@@ -125,7 +125,7 @@ function toleranceVerdict(L: number, q: CellQos, c: CellContext): GoalVerdict {
   const serverOk = L < tol.server;
   const parts = [
     `client T − r_max = ${d(c.config.pongTimeout)} − ${d(rMax)} = ${d(tol.client)} ${clientOk ? '>' : '≤'} ${d(L)}`,
-    `server R − I − spread = ${d(c.config.readDeadline)} − ${d(c.config.interval)} − ${d(spread)} = ${d(tol.server)} ${serverOk ? '>' : '≤'} ${d(L)}`,
+    `server R − I − 2J = ${d(c.config.readDeadline)} − ${d(c.config.interval)} − ${d(spread)} = ${d(tol.server)} ${serverOk ? '>' : '≤'} ${d(L)}`,
   ];
   let measuredOk = true;
   if (c.latencyStep) {

@@ -84,9 +84,8 @@ export function renderSweepJunit(r: SweepResult): string {
         ]
       : []),
   ];
-  const all = [verdict];
   const total = 1 + byConfig.size + r.presets.length;
-  const failures = all.filter((c) => c.failure).length;
+  const failures = verdict.failure ? 1 : 0;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attrs({ name: `flatline sweep ${r.name}`, tests: total, failures, errors: 0 })}>`,

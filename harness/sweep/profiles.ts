@@ -16,9 +16,10 @@
  * model's own p50/p99 next to the target.
  *
  * Worst case: the round trip is at most (L_u + J) + (L_d + J); the gap between two arrivals at the
- * server stretches by at most the spread of the upstream leg, min(2J, L_u + J). The latency
- * tolerances of BOUNDS.md use these.
+ * server stretches by at most 2J. The latency tolerances of BOUNDS.md use these.
  */
+import { BoundsInputError, clientLatencyTolerance, serverLatencyTolerance } from '../observe/bounds.ts';
+import type { Bound } from '../result.ts';
 import { formatDuration, parseDuration } from '../scenario/duration.ts';
 import { didYouMean } from '../scenario/issues.ts';
 import { ValueError } from './errors.ts';
@@ -276,22 +277,53 @@ export function checkDistinct(profiles: readonly LatencyProfile[]): void {
 }
 
 /**
- * BOUNDS.md latency tolerance of a configuration on a path, worst case over the jitter: client
- * T − r_max (r_max = (L_u + J_u) + (L_d + J_d)), server R − I − spread_u, where spread_u =
- * (L_u + J_u) − max(0, L_u − J_u) is how much the gap between two ping arrivals can stretch. Added
- * latency L is tolerated when L < tolerance (the tie rule counts equality as a timeout).
+ * BOUNDS.md latency tolerance of a configuration on a path, from bounds.ts, worst case over the
+ * jitter: client T − r − J_u − J_d (clientLatencyTolerance), server R − I − 2·J_u
+ * (serverLatencyTolerance). Added latency L is tolerated when L < tolerance (the tie rule counts
+ * equality as a timeout). Where nothing is left bounds.ts refuses; the same formula then gives the
+ * (zero or negative) shortfall.
  */
 export function latencyTolerance(
   config: { interval: number; pongTimeout: number; readDeadline: number },
   path: { up: Leg; down: Leg },
 ): { client: number; server: number } {
   const { rMax, spread } = pathExtremes(path);
-  return { client: config.pongTimeout - rMax, server: config.readDeadline - config.interval - spread };
+  const client = toleranceOf(
+    () =>
+      clientLatencyTolerance({
+        path: { up: path.up.latency, down: path.down.latency },
+        pongTimeout: config.pongTimeout,
+        jitterUp: path.up.jitter,
+        jitterDown: path.down.jitter,
+      }),
+    config.pongTimeout - rMax,
+  );
+  const server = toleranceOf(
+    () =>
+      serverLatencyTolerance({
+        interval: config.interval,
+        readDeadline: config.readDeadline,
+        jitter: path.up.jitter,
+      }),
+    config.readDeadline - config.interval - spread,
+  );
+  return { client, server };
 }
 
-/** Worst round trip r_max and the upstream leg's spread (how much a gap between arrivals can stretch). */
+function toleranceOf(bound: () => Bound, shortfall: number): number {
+  try {
+    // bounds.ts stores [0, top) as the inclusive [0, top − 1].
+    return bound().max + 1;
+  } catch (e) {
+    if (e instanceof BoundsInputError) return shortfall;
+    throw e;
+  }
+}
+
+/** Worst round trip r_max = (L_u + J_u) + (L_d + J_d), and 2·J_u: how much a gap between ping arrivals can stretch. */
 export function pathExtremes(path: { up: Leg; down: Leg }): { rMax: number; spread: number } {
-  const upMax = path.up.latency + path.up.jitter;
-  const downMax = path.down.latency + path.down.jitter;
-  return { rMax: upMax + downMax, spread: upMax - Math.max(0, path.up.latency - path.up.jitter) };
+  return {
+    rMax: path.up.latency + path.up.jitter + path.down.latency + path.down.jitter,
+    spread: 2 * path.up.jitter,
+  };
 }

@@ -190,7 +190,7 @@ export function recommend(candidates: readonly Candidate[], o: RecommendOptions 
       ? `T − r_max = ${fmtMs(best.toleranceClient)} (the pong timeout is below the worst round trip)`
       : '',
     best.toleranceServer <= 0
-      ? `R − I − spread = ${fmtMs(best.toleranceServer)} (the read deadline is below the worst gap between pings)`
+      ? `R − I − 2J = ${fmtMs(best.toleranceServer)} (the read deadline is below the worst gap between pings)`
       : '',
   ].filter(Boolean);
   const why = [
@@ -205,7 +205,7 @@ export function recommend(candidates: readonly Candidate[], o: RecommendOptions 
     unhealthy.length
       ? `Caution: on the latency profile's worst case ${unhealthy.join(' and ')}, so false detections are possible although none was measured; --tolerate-latency 0 makes that a goal.`
       : '',
-    passing.length > 2 ? `${passing.length - 2} more meet the goals at a higher cost.` : '',
+    passing.length > 2 ? `${passing.length - 2} more meet every goal and rank lower.` : '',
     failing.length ? `${failing.length} fail a goal (see rejected).` : '',
     ...passingPresets
       .filter((p) => byCost(p, best) < 0)

@@ -316,7 +316,8 @@ function fileScenario(
   const topology = structuredClone(base.topology);
   if (!profile.asWritten && o.backend === 'sim')
     topology.link = { up: { ...path.up }, down: { ...path.down } };
-  if (o.backend === 'toxiproxy' && !profile.asWritten) {
+  // The runner sets link delays on the simulator only: on Toxiproxy the path is made of toxics.
+  if (o.backend === 'toxiproxy') {
     faults.unshift(
       ...profileToxics(path).map(
         (t): FaultEntry => ({

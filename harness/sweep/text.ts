@@ -88,6 +88,13 @@ export function sweepSummary(r: SweepResult): string {
   const rec = r.recommendation;
   const same = (a: SweepConfig | undefined, b: SweepConfig) =>
     a !== undefined && configKey(a) === configKey(b);
+  // When only presets ran, the candidates are the presets: call them by name.
+  const presetsOnly =
+    r.presets.length > 0 && r.cells.every((c) => r.presets.some((p) => p.cells.includes(c)));
+  const nameOf = (c: SweepConfig) => {
+    const p = presetsOnly ? r.presets.find((x) => same(x.config, c)) : undefined;
+    return p ? `${p.name}: ${describeConfig(c)}` : describeConfig(c);
+  };
   const groups = new Map<string, Row>();
   for (const cell of r.cells) {
     const key = configKey(cell.config);
@@ -112,9 +119,7 @@ export function sweepSummary(r: SweepResult): string {
     '',
     ...columns([HEADER, ...[...groups.values()].map((g) => row(g, r.goals))]).map((l) => `  ${l}`),
     '',
-    rec.best
-      ? `recommended: ${describeConfig(rec.best)}`
-      : 'recommended: none — no configuration met every goal',
+    rec.best ? `recommended: ${nameOf(rec.best)}` : 'recommended: none — no configuration met every goal',
     `why: ${rec.why}`,
   ];
   if (rec.rejected.length) {

@@ -22,7 +22,7 @@ export interface CliResult {
 export interface CliOptions {
   /** Added to (or, with undefined, removed from) the environment; CI is removed unless given. */
   env?: Record<string, string | undefined>;
-  /** Real ms before the child is SIGKILLed and the run rejected (default 60 000). */
+  /** Real ms before the child is SIGKILLed and the run rejected (default CHILD_TIMEOUT). */
   timeoutMs?: number;
 }
 
@@ -33,6 +33,14 @@ export interface RunningCli {
   stderr(): string;
   readonly done: Promise<CliResult>;
 }
+
+/**
+ * A child takes 1–3 s on an idle machine (most of it loading tsx and the harness); on a loaded one
+ * (2 cores shared with other test runs) ten times that was seen. Generous, so load does not fail
+ * tests; each test's own timeout is TEST_TIMEOUT, longer, so the child is killed with its stderr.
+ */
+export const CHILD_TIMEOUT = 80_000;
+export const TEST_TIMEOUT = 100_000;
 
 const running = new Set<ChildProcess>();
 
@@ -64,7 +72,7 @@ export function startCommand(file: string, args: string[], options: CliOptions, 
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? CHILD_TIMEOUT;
   const done = new Promise<CliResult>((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

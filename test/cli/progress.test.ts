@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blackholeScenario, flatline, killStragglers, startCommand, Workspace } from './cli.ts';
+import { blackholeScenario, flatline, killStragglers, startCommand, TEST_TIMEOUT, Workspace } from './cli.ts';
 
 const ESC = '\x1b';
 
@@ -53,7 +53,7 @@ async function onTerminal(args: string[], env: Record<string, string | undefined
 /** The terminal turns "\n" into "\r\n"; any other carriage return is a redraw. */
 const redraws = (text: string) => text.replace(/\r\n/g, '\n').includes('\r');
 
-describe.concurrent('progress', () => {
+describe.concurrent('progress', { timeout: TEST_TIMEOUT }, () => {
   it('no TTY, no CI: plain PASS/FAIL lines on stderr, no carriage returns or ANSI escapes', async () => {
     const run = await flatline(['run', passing, failing]);
     expect(run.code, run.stderr).toBe(1);

@@ -6,7 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blackholeScenario, type CliResult, flatline, killStragglers, shown, Workspace } from './cli.ts';
+import {
+  blackholeScenario,
+  type CliResult,
+  flatline,
+  killStragglers,
+  shown,
+  TEST_TIMEOUT,
+  Workspace,
+} from './cli.ts';
 
 /** A name that must be escaped in HTML and XML. */
 const NAME = 'cli <blackhole> & "friends"';
@@ -82,7 +90,7 @@ function expectBound(bound: unknown): void {
   expect(bound).toEqual(expect.objectContaining({ min: expect.any(Number), max: expect.any(Number) }));
 }
 
-describe.concurrent('flatline run --backend sim', () => {
+describe.concurrent('flatline run --backend sim', { timeout: TEST_TIMEOUT }, () => {
   it('--json prints every documented field with its type, and exits 0 when every expectation passes', async () => {
     const run = await withReports();
     expect(run.code, run.stderr).toBe(0);

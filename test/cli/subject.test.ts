@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, flatline, killStragglers, ROOT, Workspace } from './cli.ts';
+import { type CliResult, flatline, killStragglers, ROOT, TEST_TIMEOUT, Workspace } from './cli.ts';
 
 const EXAMPLE = 'examples/my-subject.yaml';
 const SUBJECT = 'examples/my-subject.ts';
@@ -26,7 +26,7 @@ const runExample = () => {
   return example;
 };
 
-describe.concurrent('flatline run --subject', () => {
+describe.concurrent('flatline run --subject', { timeout: TEST_TIMEOUT }, () => {
   it('runs examples/my-subject.yaml with examples/my-subject.ts and finds both detections by socket closes', async () => {
     const run = await runExample();
     expect(run.code, run.stderr).toBe(0);

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBinary, isAlive, requireBinary, waitUntil } from '../toxiproxy/support.ts';
-import { blackholeScenario, killStragglers, startFlatline, Workspace } from './cli.ts';
+import { blackholeScenario, killStragglers, startFlatline, TEST_TIMEOUT, Workspace } from './cli.ts';
 
 let ws: Workspace;
 beforeAll(() => {
@@ -71,57 +71,62 @@ function descendants(root: number): Proc[] {
 }
 
 describeWithBinary('flatline run --backend toxiproxy: SIGINT mid-run', () => {
-  it('exits 130 and leaves no toxiproxy-server, supervisor or listening socket', async () => {
-    requireBinary();
-    // 30 scenario minutes at 0.01 = 18 s of real time: the run is certainly still going at SIGINT.
-    const scenario = ws.write('long.yaml', blackholeScenario({ name: 'interrupted', duration: '30m' }));
-    // TOXIPROXY_URL empty: the CLI launches (and must stop) its own toxiproxy-server.
-    const cli = startFlatline(['run', scenario, '--backend', 'toxiproxy', '--time-scale', '0.01'], {
-      env: { TOXIPROXY_URL: '' },
-      timeoutMs: 45_000,
-    });
-    const pid = cli.child.pid!;
-    let toxiproxy: Proc | undefined;
-    await waitUntil(
-      () => {
-        toxiproxy = descendants(pid).find((p) => p.cmdline[0]?.endsWith('toxiproxy-server'));
-        return toxiproxy !== undefined || cli.child.exitCode !== null;
-      },
-      30_000,
-      'the CLI to launch toxiproxy-server',
-    );
-    expect(toxiproxy, `no toxiproxy-server under the CLI; stderr:\n${cli.stderr()}`).toBeDefined();
-    const apiPort = Number(toxiproxy!.cmdline[toxiproxy!.cmdline.indexOf('-port') + 1]);
-    const api = `http://127.0.0.1:${apiPort}`;
-    // Mid-run means the scenario's proxy exists (the subjects are started right after it).
-    let proxyListen: string | undefined;
-    const started = performance.now();
-    while (proxyListen === undefined && performance.now() - started < 20_000) {
-      // The API may not answer yet; the launcher's own marker proxy may still be listed.
-      const proxies = (await fetch(`${api}/proxies`)
-        .then((r) => r.json())
-        .catch(() => ({}))) as Record<string, { listen: string }>;
-      proxyListen = proxies['flatline-interrupted']?.listen;
-      if (proxyListen === undefined) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(proxyListen, 'the scenario never created its proxy').toBeDefined();
-    const proxyPort = Number(proxyListen!.slice(proxyListen!.lastIndexOf(':') + 1));
-    await new Promise((r) => setTimeout(r, 500));
-    const tree = descendants(pid);
-    expect(tree.map((p) => p.pid)).toContain(toxiproxy!.pid);
-    expect(await listening(apiPort)).toBe(true);
-    expect(await listening(proxyPort)).toBe(true);
+  it(
+    'exits 130 and leaves no toxiproxy-server, supervisor or listening socket',
+    async () => {
+      requireBinary();
+      // 30 scenario minutes at 0.01 = 18 s of real time: the run is certainly still going at SIGINT.
+      const scenario = ws.write('long.yaml', blackholeScenario({ name: 'interrupted', duration: '30m' }));
+      // TOXIPROXY_URL empty: the CLI launches (and must stop) its own toxiproxy-server.
+      const cli = startFlatline(['run', scenario, '--backend', 'toxiproxy', '--time-scale', '0.01'], {
+        env: { TOXIPROXY_URL: '' },
+      });
+      const pid = cli.child.pid!;
+      let toxiproxy: Proc | undefined;
+      await waitUntil(
+        () => {
+          toxiproxy = descendants(pid).find((p) => p.cmdline[0]?.endsWith('toxiproxy-server'));
+          return toxiproxy !== undefined || cli.child.exitCode !== null;
+        },
+        60_000,
+        'the CLI to launch toxiproxy-server',
+      );
+      expect(toxiproxy, `no toxiproxy-server under the CLI; stderr:\n${cli.stderr()}`).toBeDefined();
+      const apiPort = Number(toxiproxy!.cmdline[toxiproxy!.cmdline.indexOf('-port') + 1]);
+      const api = `http://127.0.0.1:${apiPort}`;
+      // Mid-run means the scenario's proxy exists (the subjects are started right after it).
+      let proxyListen: string | undefined;
+      const started = performance.now();
+      while (proxyListen === undefined && performance.now() - started < 60_000) {
+        // The API may not answer yet; the launcher's own marker proxy may still be listed.
+        const proxies = (await fetch(`${api}/proxies`)
+          .then((r) => r.json())
+          .catch(() => ({}))) as Record<string, { listen: string }>;
+        // Real names are <prefix>-<pid>-<n>-<scenario's name for it>.
+        proxyListen = Object.entries(proxies).find(([name]) => name.endsWith('-flatline-interrupted'))?.[1]
+          .listen;
+        if (proxyListen === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(proxyListen, 'the scenario never created its proxy').toBeDefined();
+      const proxyPort = Number(proxyListen!.slice(proxyListen!.lastIndexOf(':') + 1));
+      await new Promise((r) => setTimeout(r, 500));
+      const tree = descendants(pid);
+      expect(tree.map((p) => p.pid)).toContain(toxiproxy!.pid);
+      expect(await listening(apiPort)).toBe(true);
+      expect(await listening(proxyPort)).toBe(true);
 
-    cli.child.kill('SIGINT');
-    const run = await cli.done;
-    expect(run.signal).toBeNull();
-    expect(run.code, run.stderr).toBe(130);
-    expect(run.stderr).toContain('SIGINT: stopping, cleaning up');
-    // Everything the CLI started (the supervisor and toxiproxy-server) is gone; allow the kernel a
-    // moment to reap the last of them.
-    for (const p of tree)
-      await waitUntil(() => !isAlive(p.pid), 2000, `${p.cmdline.join(' ')} (pid ${p.pid}) to exit`);
-    expect(await listening(apiPort)).toBe(false);
-    expect(await listening(proxyPort)).toBe(false);
-  }, 60_000);
+      cli.child.kill('SIGINT');
+      const run = await cli.done;
+      expect(run.signal).toBeNull();
+      expect(run.code, run.stderr).toBe(130);
+      expect(run.stderr).toContain('SIGINT: stopping, cleaning up');
+      // Everything the CLI started (the supervisor and toxiproxy-server) is gone; allow the kernel a
+      // moment to reap the last of them.
+      for (const p of tree)
+        await waitUntil(() => !isAlive(p.pid), 2000, `${p.cmdline.join(' ')} (pid ${p.pid}) to exit`);
+      expect(await listening(apiPort)).toBe(false);
+      expect(await listening(proxyPort)).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
 });

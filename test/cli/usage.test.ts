@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeLoopbackPort } from '../../harness/toxiproxy/launcher.ts';
-import { blackholeScenario, flatline, killStragglers, shown, Workspace } from './cli.ts';
+import { blackholeScenario, flatline, killStragglers, shown, TEST_TIMEOUT, Workspace } from './cli.ts';
 
 let ws: Workspace;
 let good: string;
@@ -19,7 +19,7 @@ afterAll(() => {
   ws.remove();
 });
 
-describe.concurrent('exit 2: bad input', () => {
+describe.concurrent('exit 2: bad input', { timeout: TEST_TIMEOUT }, () => {
   it('a malformed scenario (unknown toxic type "blackhole") names file:line:column and the choices', async () => {
     const bad = ws.write(
       'unknown-toxic.yaml',
@@ -87,11 +87,10 @@ describe.concurrent('exit 2: bad input', () => {
   });
 });
 
-describe.concurrent('exit 3: infrastructure unreachable', () => {
+describe.concurrent('exit 3: infrastructure unreachable', { timeout: TEST_TIMEOUT }, () => {
   it('exit 3 when TOXIPROXY_URL points at a closed loopback port, saying how to get Toxiproxy', async () => {
-    const scenario = good;
     const port = await freeLoopbackPort();
-    const run = await flatline(['run', scenario, '--backend', 'toxiproxy'], {
+    const run = await flatline(['run', good, '--backend', 'toxiproxy'], {
       env: { TOXIPROXY_URL: `http://127.0.0.1:${port}` },
     });
     expect(run.code, run.stderr).toBe(3);
@@ -101,7 +100,7 @@ describe.concurrent('exit 3: infrastructure unreachable', () => {
   });
 });
 
-describe.concurrent('--help exits 0 and names the options', () => {
+describe.concurrent('--help exits 0 and names the options', { timeout: TEST_TIMEOUT }, () => {
   const cases: [string, string[], string[]][] = [
     ['flatline', [], ['run', 'replay', 'report']],
     [

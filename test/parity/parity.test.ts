@@ -32,9 +32,14 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { formatParityDiff, formatParityRun } from '../../harness/parity/format.ts';
 import { runParity, type SimSide, simulateForParity } from '../../harness/parity/run.ts';
-import { selectParityScenarios } from '../../harness/parity/suite.ts';
+import { runParitySuite, selectParityScenarios } from '../../harness/parity/suite.ts';
 import { describeTolerance } from '../../harness/parity/tolerance.ts';
-import { expandScenarioPaths, type LoadedScenario, loadScenarios } from '../../harness/scenario/loader.ts';
+import {
+  expandScenarioPaths,
+  type LoadedScenario,
+  loadScenarios,
+  loadScenarioText,
+} from '../../harness/scenario/loader.ts';
 import { describeToxiproxy, useToxiproxyServer } from '../toxiproxy/support.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -77,7 +82,7 @@ describeToxiproxy('parity: sim vs real Toxiproxy, same scenario and seed', () =>
     for (const { file, scenario } of comparable) {
       sims.set(scenario.name, await simulateForParity(scenario, { file }).catch((e: Error) => e));
     }
-  });
+  }, 60_000);
 
   it('has scenarios to compare: every fixture, and the library once it has proxy scenarios', () => {
     if (skipped.length) {
@@ -87,6 +92,40 @@ describeToxiproxy('parity: sim vs real Toxiproxy, same scenario and seed', () =>
     }
     expect(fixtures.length).toBeGreaterThanOrEqual(2);
     expect(comparable.map((c) => c.file)).toEqual(expect.arrayContaining(fixtures.map((f) => f.file)));
+  });
+
+  it('runParitySuite (the CLI hook) runs the comparable scenarios and reports the others as skipped', async () => {
+    const direct = loadScenarioText(
+      'name: direct-only\ntopology: direct\nduration: 1m\nfaults:\n  - { at: 10s, fault: { type: partition } }',
+    );
+    const proxyDown = fixtures.find((f) => f.scenario.name === 'parity-proxy-down');
+    expect(proxyDown).toBeDefined();
+    const seen: string[] = [];
+    const suite = await runParitySuite([proxyDown!, { file: '<inline>', scenario: direct }], {
+      server: server(),
+      concurrency: 1,
+      noiseRepeats: 0,
+      timeScaleOptions: { budgetMs: 1500 },
+      onRun: (r) => seen.push(r.scenario),
+    });
+    expect(suite.skipped).toEqual([
+      {
+        file: '<inline>',
+        scenario: 'direct-only',
+        why: 'topology direct: Toxiproxy only makes the proxy topology',
+      },
+    ]);
+    expect(suite.failures).toEqual([]);
+    expect(seen).toEqual(['parity-proxy-down']);
+    const [run] = suite.runs;
+    expect(run?.timeScale).toBe(0.00833);
+    expect(run?.real.timeScale).toBe(0.00833);
+    expect(run?.sim.parity).toBe(run?.rows);
+    expect(run?.rows.find((r) => r.field === 'down · client detected')).toMatchObject({
+      sim: 'yes',
+      toxiproxy: 'yes',
+    });
+    expect(suite.agree).toBe(run?.agree);
   });
 
   for (const { file, scenario } of comparable) {

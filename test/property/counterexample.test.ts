@@ -4,6 +4,7 @@
  * FLATLINE_COUNTEREXAMPLES, or the option) that loads back and replays the same run — same trace
  * hash, same violation, and the runner's own expectations fail on it.
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,21 @@ afterAll(async () => {
   else process.env.FLATLINE_COUNTEREXAMPLES = saved;
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Runs the flatline CLI (bin/flatline.mjs) from the repository's root. */
+function flatline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/flatline.mjs', ...args],
+      { maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
 
 async function failure(run: Promise<CheckReport>): Promise<CheckReport> {
   const err = await run.then(
@@ -156,6 +172,30 @@ describe('counterexamples (completeness against late-miss: dead at the N+1-th mi
     // And the property judges the replayed case the same way.
     const verdict = await property.flatline.judge(c);
     expect(verdict.violations).toEqual(report.violations);
+  });
+});
+
+describe('counterexamples replay through the CLI', () => {
+  it('the printed `npx flatline run …` command fails the run with the broken subject, with the same trace hash', async () => {
+    const property = properties.completeness(lateMiss as Subject<never>, {
+      subjectModule: MODULE,
+      arbitrary: ONE_CONFIG,
+    });
+    const report = await failure(
+      checkProperty(property, {
+        seed: 7,
+        numRuns: 20,
+        endOnFailure: true,
+        counterexamples: join(dir, 'cli'),
+      }),
+    );
+    const original = await runCase(lateMiss as Subject<never>, report.counterexample!, { name: 'cli' });
+    const args = report.replay!.flatline.replace(/^npx flatline /, '').split(' ');
+    const cli = await flatline([...args, '--json', '--quiet']);
+    expect(cli.code, cli.stderr).toBe(1);
+    const [result] = JSON.parse(cli.stdout) as { traceHash: string; passed: boolean; seed: number }[];
+    expect(result).toMatchObject({ passed: false, seed: report.counterexample!.seed });
+    expect(result!.traceHash).toBe(original.result.traceHash);
   });
 });
 

@@ -108,6 +108,27 @@ describe('crash fault (sim-only): what the peer sees, and the restart', () => {
   });
 });
 
+describe('a fault that cannot be applied mid-run', () => {
+  it('fails the run with a RunError naming the fault and its instant, and still leaves nothing behind', async () => {
+    const s = scenario({
+      faults: [
+        { id: 'dead', at: '10s', fault: { type: 'crash', host: 'server' } },
+        // The simulator refuses to pause a host that is down.
+        { id: 'gc', at: '20s', for: '5s', fault: { type: 'pause', host: 'server' } },
+      ],
+    });
+    const backend = createSimBackend({ seed: 1 });
+    try {
+      const err = await runScenario(s, { backend: 'sim', backendInstance: backend }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RunError);
+      expect((err as Error).message).toMatch(/applying fault "gc" \(pause\) at 20000 ms: .*down/);
+      expect([backend.sim.pendingTimers(), backend.sim.openSockets()]).toEqual([0, 0]);
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
 describe('input the runner cannot run is refused with a RunError', () => {
   it('a sim-only fault on the toxiproxy backend names the fault, before any Toxiproxy is needed', async () => {
     const s = scenario({ faults: [{ id: 'split', at: '10s', fault: { type: 'partition' } }] });

@@ -3,7 +3,6 @@
  * known: three runs of a black-hole scenario (10 min, one client, fault 60 s → 120 s).
  */
 import { describe, expect, it } from 'vitest';
-import { clientLatencyTolerance } from '../../harness/observe/bounds.ts';
 import type { ConnectionLane, ScenarioResult } from '../../harness/result.ts';
 import { scenario, timeout } from '../../harness/scenario/builder.ts';
 import { judgeCell, type SweepGoals } from '../../harness/sweep/goals.ts';
@@ -201,7 +200,7 @@ describe('goal verdicts carry their numbers', () => {
       {
         goal: 'tolerates +800ms latency',
         met: true,
-        why: 'client T − r_max = 2s − 50ms = 1.95s > 800ms; server R − I − spread = 7.5s − 5s − 10ms = 2.49s > 800ms',
+        why: 'client T − r_max = 2s − 50ms = 1.95s > 800ms; server R − I − 2J = 7.5s − 5s − 10ms = 2.49s > 800ms',
       },
       {
         goal: 'p99 reconnect ≤ 10s',
@@ -230,25 +229,24 @@ describe('goal verdicts carry their numbers', () => {
 });
 
 describe('latency tolerance (BOUNDS.md: client T − r, server R − I)', () => {
-  it('client T − r_max agrees with bounds.ts clientLatencyTolerance; server R − I − spread', () => {
+  it('client T − r − J_u − J_d and server R − I − 2J, from bounds.ts; the shortfall when none is left', () => {
     const profile = parseProfile('office=20ms+-5ms');
     const config = { interval: 5000, pongTimeout: 2000, readDeadline: 7500 };
     const tol = latencyTolerance(config, profile);
-    const fromBounds = clientLatencyTolerance({
-      path: { up: 20, down: 20 },
-      pongTimeout: 2000,
-      jitterUp: 5,
-      jitterDown: 5,
-    });
-    // bounds.ts stores [0, T − r − J_u − J_d) inclusive: its max + 1 is the tolerance.
-    expect(tol.client).toBe(fromBounds.max + 1);
-    expect(tol).toEqual({ client: 1950, server: 2490 });
-    // Heavy jitter (J > L): the upstream leg's spread is L + J, not 2J.
+    // T − (L_u + J_u + L_d + J_d) and R − I − 2·J_u.
+    expect(tol).toEqual({ client: 2000 - 50, server: 7500 - 5000 - 10 });
     expect(
       latencyTolerance(config, { up: { latency: 50, jitter: 407 }, down: { latency: 50, jitter: 407 } }),
     ).toEqual({
       client: 2000 - 914,
-      server: 7500 - 5000 - 457,
+      server: 7500 - 5000 - 814,
+    });
+    // Nothing left: bounds.ts refuses, the same formula gives the shortfall.
+    expect(
+      latencyTolerance(config, { up: { latency: 600, jitter: 900 }, down: { latency: 600, jitter: 900 } }),
+    ).toEqual({
+      client: 2000 - 3000,
+      server: 7500 - 5000 - 1800,
     });
   });
 });

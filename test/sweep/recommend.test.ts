@@ -76,7 +76,7 @@ describe('recommendation', () => {
       'I 10s · T 2s · R 15s · N 3 · seed 1s→1m ×2 +0–1s is the cheapest of 3 configurations meeting every goal in every scenario and latency profile: ' +
         '720 heartbeat msg per conn·h (measured 720), p99 detection 11s, 0 false detections per conn·h, latency tolerance client 1.998s / server 5s. ' +
         'Runner-up: I 10s · T 5s · R 15s · N 3 · seed 1s→1m ×2 +0–1s — same cost, slower p99 detection (14s vs 11s). ' +
-        '1 more meet the goals at a higher cost. 2 fail a goal (see rejected).',
+        '1 more meet every goal and rank lower. 2 fail a goal (see rejected).',
     );
   });
 
