@@ -15,9 +15,11 @@ export class UsageError extends Error {
 }
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof ScenarioError || error instanceof RunError || error instanceof UsageError) return EXIT.badInput;
+  if (error instanceof ScenarioError || error instanceof RunError || error instanceof UsageError)
+    return EXIT.badInput;
   if (error instanceof ToxiproxyLaunchError) return EXIT.unreachable;
-  if (error instanceof FaultProxyError) return error.status === 503 || error.kind === 'unavailable' ? EXIT.unreachable : EXIT.badInput;
+  if (error instanceof FaultProxyError)
+    return error.status === 503 || error.kind === 'unavailable' ? EXIT.unreachable : EXIT.badInput;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH') return EXIT.unreachable;
   if (code === 'ENOENT') return EXIT.badInput;

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
+import { checkCommand, registerCheck } from './check.ts';
 import { describeError, EXIT, exitCodeFor, UsageError } from './exit.ts';
 import { parseResultsJson, writeReports } from './reports.ts';
 import { openResources, runCommand } from './run.ts';
@@ -45,12 +46,33 @@ reportOptions(
   program
     .command('replay')
     .description('re-run a counterexample or scenario file exactly (its seed is inside it, or give --seed)')
-    .argument('<file>', 'a counterexample written by a property test, or any scenario file')
-    .option('-s, --seed <n>', 'override the seed')
+    .argument('[file]', 'a counterexample written by a property test, or any scenario file')
+    .option('-s, --seed <n>', 'override the seed (with --property: the fast-check seed)')
+    .option('--property <name>', 'replay a property counterexample: the property (with --seed and --path)')
+    .option('-p, --path <path>', 'the fast-check path printed by the failure')
     .option('--json', 'print the result as JSON')
     .option('--subject <module>', 'a module exporting your Subject'),
-).action(async (file: string, o) => {
+).action(async (file: string | undefined, o) => {
+  if (o.property || o.path) {
+    // A fast-check counterexample: property + seed + path.
+    if (!o.property || o.seed === undefined || o.path === undefined) {
+      throw new UsageError('replay of a property needs --property, --seed and --path together');
+    }
+    exitCode = await checkCommand(o.property, {
+      seed: o.seed,
+      path: o.path,
+      subject: o.subject,
+      json: o.json,
+    });
+    return;
+  }
+  if (!file)
+    throw new UsageError('replay needs a counterexample/scenario file, or --property, --seed and --path');
   exitCode = await runCommand([file], { ...o, backend: 'sim' }, argv);
+});
+
+registerCheck(program, (code) => {
+  exitCode = code;
 });
 
 reportOptions(

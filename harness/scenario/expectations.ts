@@ -195,7 +195,7 @@ function maxAttempts(e: MaxAttemptsExpectation, ctx: ExpectationContext): Expect
         }
         const b = noHammering({
           backoff: ctx.config.backoff,
-          outage: Math.max(0, to - from),
+          outage: Math.max(0, Math.floor(to - from)),
           attemptMin: 0,
           count: 'started',
         });
