@@ -9,6 +9,7 @@ import { checkCommand, registerCheck } from './check.ts';
 import { describeError, EXIT, exitCodeFor, UsageError } from './exit.ts';
 import { parseResultsJson, writeReports } from './reports.ts';
 import { openResources, runCommand } from './run.ts';
+import { registerSweep } from './sweep.ts';
 
 const argv = process.argv.slice(2);
 let exitCode: number = EXIT.pass;
@@ -74,6 +75,9 @@ reportOptions(
 registerCheck(program, (code) => {
   exitCode = code;
 });
+registerSweep(program, (code) => {
+  exitCode = code;
+});
 
 reportOptions(
   program
@@ -101,10 +105,23 @@ reportOptions(
   await writeReports(input as never, o, `flatline ${argv.join(' ')}`);
 });
 
+// `flatline … | head` closes our stdout early: that is the reader's choice, not a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 let interrupted = false;
 async function interrupt(signal: NodeJS.Signals): Promise<void> {
   if (interrupted) return;
   interrupted = true;
+  // The run may now fail on what is being closed under it: a subject's timer dialing through a closed
+  // backend throws from a callback. That is not the run's outcome, and must not cut the cleanup short.
+  process.exitCode = EXIT.interrupted;
+  process.on('uncaughtException', () => {});
+  process.on('unhandledRejection', () => {});
   process.stderr.write(`\nflatline: ${signal}: stopping, cleaning up…\n`);
   for (const r of [...openResources].reverse()) await r.close().catch(() => {});
   process.exit(EXIT.interrupted);
@@ -115,7 +132,9 @@ process.on('SIGTERM', () => void interrupt('SIGTERM'));
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof CommanderError) {
+  if (interrupted) {
+    // interrupt() is cleaning up and exits 130; an error from the half-closed run is noise.
+  } else if (e instanceof CommanderError) {
     // --help and --version exit 0; a usage mistake is bad input.
     exitCode = e.exitCode === 0 ? EXIT.pass : EXIT.badInput;
   } else {
@@ -123,5 +142,7 @@ try {
     exitCode = exitCodeFor(e);
   }
 }
-for (const r of [...openResources].reverse()) await r.close().catch(() => {});
-process.exitCode = exitCode;
+if (!interrupted) {
+  for (const r of [...openResources].reverse()) await r.close().catch(() => {});
+  process.exitCode = exitCode;
+}

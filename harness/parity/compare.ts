@@ -288,7 +288,10 @@ function timedRows(name: string, rows: readonly ParityRow[]): ParityRow[] {
       return pick((r) => ofFault(r) && / (detected|reason|detection Δ)$/.test(r.field), / detection Δ$/);
     case 'reconnect':
     case 'maxAttempts':
-      return pick((r) => ofFault(r) && / reconnect(ed| Δ| attempts)$/.test(r.field), / reconnect (Δ|attempts)$/);
+      return pick(
+        (r) => ofFault(r) && / reconnect(ed| Δ| attempts)$/.test(r.field),
+        / reconnect (Δ|attempts)$/,
+      );
     case 'falseDetection':
       return pick((r) => r.field.startsWith('false detection'), / at$/);
     default:

@@ -102,11 +102,7 @@ describe.concurrent('exit 3: infrastructure unreachable', { timeout: TEST_TIMEOU
 
 describe.concurrent('--help exits 0 and names the options', { timeout: TEST_TIMEOUT }, () => {
   const cases: [string, string[], string[]][] = [
-    [
-      'flatline',
-      [],
-      ['run [options] <scenarios...>', 'replay [options] <file>', 'report [options] <results.json>'],
-    ],
+    ['flatline', [], ['run [options] <scenarios...>', 'replay [options]', 'report [options] <results.json>']],
     [
       'run',
       ['run'],

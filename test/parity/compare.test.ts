@@ -141,19 +141,50 @@ describe('compareResults: disagreement', () => {
     expect(disagreeing(rows(60_000, 'write-deadline'))).toEqual(['false detection · client reason']);
   });
 
-  it('expectation verdicts must be equal', () => {
+  it('expectation verdicts must be equal (state: not a time parity measures)', () => {
+    const name = 'state (side=client, state=SUSPECT, within=8000, fault=blackhole)';
     const rows = compareResults(
-      result('sim'),
+      result('sim', { expectations: [{ name, passed: true, detail: 'ok' }] }),
       result('toxiproxy', {
-        expectations: [{ name: 'detect (side=client)', passed: false, detail: 'client: no detection' }],
+        expectations: [{ name, passed: false, detail: 'client never reached SUSPECT' }],
       }),
       TOL,
     );
-    expect(disagreeing(rows)).toEqual(['expect: detect (side=client)']);
-    expect(rowOf(rows, 'expect: detect (side=client)')).toMatchObject({
+    expect(disagreeing(rows)).toEqual([`expect: ${name}`]);
+    expect(rowOf(rows, `expect: ${name}`)).toMatchObject({
       sim: 'pass',
-      toxiproxy: 'fail: client: no detection',
+      toxiproxy: 'fail: client never reached SUSPECT',
+      tolerance: 'exact verdict',
     });
+  });
+
+  it('a time verdict that flips only because a time within the tolerance crossed its limit agrees, saying so', () => {
+    // An exact bound (RST delivery, tolerance 0): 515 ms on sim, 540 ms through Toxiproxy.
+    const name = 'detect (side=client, within=bound, reason=reset, fault=blackhole)';
+    const verdicts = (passed: boolean) => [
+      { name, passed, detail: passed ? 'ok' : 'client reset after 540 ms' },
+    ];
+    const dets = (d: number) => [detection('client', d, 'reset'), detection('server', d, 'reset')];
+    const sim = result('sim', { detections: dets(515), expectations: verdicts(true) });
+    const near = compareResults(
+      sim,
+      result('toxiproxy', { detections: dets(540), expectations: verdicts(false) }),
+      TOL,
+    );
+    expect(disagreeing(near)).toEqual([]);
+    expect(rowOf(near, `expect: ${name}`).tolerance).toBe(
+      'verdict follows from times that agree within the tolerance (blackhole · client detected; blackhole · client reason; blackhole · client detection Δ; blackhole · server detected; blackhole · server reason; blackhole · server detection Δ): the expectation has no slack for a real network',
+    );
+    const far = compareResults(
+      sim,
+      result('toxiproxy', { detections: dets(9000), expectations: verdicts(false) }),
+      TOL,
+    );
+    expect(disagreeing(far)).toEqual([
+      'blackhole · client detection Δ',
+      'blackhole · server detection Δ',
+      `expect: ${name}`,
+    ]);
   });
 
   it('reconnect attempts are loose (±1) but not unbounded', () => {
