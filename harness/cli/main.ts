@@ -120,6 +120,8 @@ async function interrupt(signal: NodeJS.Signals): Promise<void> {
   // The run may now fail on what is being closed under it: a subject's timer dialing through a closed
   // backend throws from a callback. That is not the run's outcome, and must not cut the cleanup short.
   process.exitCode = EXIT.interrupted;
+  process.on('uncaughtException', () => {});
+  process.on('unhandledRejection', () => {});
   process.stderr.write(`\nflatline: ${signal}: stopping, cleaning up…\n`);
   for (const r of [...openResources].reverse()) await r.close().catch(() => {});
   process.exit(EXIT.interrupted);
