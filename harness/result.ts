@@ -214,6 +214,11 @@ export interface SweepCell {
   mistakeDuration?: SampleStats;
   /** Mistake recurrence T_MR: between consecutive false detections. */
   mistakeRecurrence?: SampleStats;
+  /**
+   * Query accuracy P_A (Chen–Toueg–Aguilera, BOUNDS.md): 1 − (time wrongly suspected) / (connection
+   * time observed), over every seed; 1 without mistakes. Absent in results from older versions.
+   */
+  queryAccuracy?: number;
   /** Reconnect time (Δ from heal). */
   reconnect?: SampleStats;
   /** Heartbeat messages and bytes per connection per hour (F20). */

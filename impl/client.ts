@@ -50,7 +50,11 @@ export interface ClientEvents {
   connecting: [{ conn: string; attempt: number; at: number }];
   /** TCP is up; the heartbeat starts. */
   connected: [{ conn: string; at: number }];
-  /** The server's hello arrived: the connection is established and the backoff resets. */
+  /**
+   * The server's hello arrived: the connection is established. The backoff resets later, at the first
+   * pong (F13: only a connection that proved healthy ends the outage; a path that lets the hello
+   * through and then fails would otherwise be retried every b + J).
+   */
   ready: [{ conn: string; peer: Hello; reconnected: boolean; at: number }];
   state: [StateChange];
   ping: ManagerEvents['ping'];
@@ -60,6 +64,8 @@ export interface ClientEvents {
   message: ManagerEvents['message'];
   'business-timeout': ManagerEvents['business-timeout'];
   'business-error': ManagerEvents['business-error'];
+  /** F20: a message was handed to the socket (heartbeat, control or business, with its size). */
+  sent: ManagerEvents['sent'];
   /** An established connection died; `reason` per F15. A reconnect is scheduled next. */
   death: [Death];
   /** A connect attempt failed before the connection was established. */
@@ -304,6 +310,12 @@ export class HeartbeatClient extends EventEmitter<ClientEvents> {
       (manager.on as (e: string, listener: (p: unknown) => void) => unknown).call(manager, event, relay);
     }
     manager.on('hello', ({ peer, at }) => this.onReady(manager, peer, at));
+    let proven = false;
+    manager.on('pong', () => {
+      if (proven) return;
+      proven = true;
+      this.resetBackoff('first pong');
+    });
     manager.on('ping', ({ probe }) => {
       if (!probe) this.adapt(manager);
     });
@@ -316,8 +328,8 @@ export class HeartbeatClient extends EventEmitter<ClientEvents> {
   private onReady(manager: HeartbeatManager, peer: Hello, at: number): void {
     const reconnected = this.everReady;
     this.everReady = true;
-    this.retries = 0;
-    this.policy.reset();
+    // Without pings nothing later can prove the connection healthy: the hello has to.
+    if (manager.pingInterval <= 0) this.resetBackoff('hello (no pings)');
     this.fire('ready', { conn: manager.conn, peer, reconnected, at });
     const restore = this.options.restoreSession;
     if (!reconnected || restore === undefined) return;
@@ -335,6 +347,13 @@ export class HeartbeatClient extends EventEmitter<ClientEvents> {
           this.fire('session-restore-failed', { conn, err: errorInfo(err), at: this.rt.now() });
         },
       );
+  }
+
+  /** F13: the outage is over — the next failure starts the backoff from the base again. */
+  private resetBackoff(why: string): void {
+    if (this.retries > 0) this.log.debug('backoff reset', { after: this.retries, why });
+    this.retries = 0;
+    this.policy.reset();
   }
 
   private onDeath(manager: HeartbeatManager, death: Death): void {
@@ -454,6 +473,7 @@ const FORWARDED = [
   'message',
   'business-timeout',
   'business-error',
+  'sent',
 ] as const satisfies readonly (keyof ManagerEvents & keyof ClientEvents)[];
 
 function swallow(): void {}

@@ -72,6 +72,8 @@ export interface ManagerEvents {
   message: [{ conn: string; payload: unknown; at: number }];
   'business-timeout': [{ conn: string; after: number; at: number }];
   'business-error': [{ conn: string; err: ErrorInfo; at: number }];
+  /** F20: a message was handed to the socket — its traffic class and size on the wire. */
+  sent: [{ conn: string; kind: TrafficClass; type?: 'ping' | 'pong'; bytes: number; at: number }];
   death: [Death];
   closed: [{ conn: string; reason: CloseReason; at: number }];
 }
@@ -237,6 +239,7 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
       this.die(deathReasonFor(err, true), 'business write failed', err);
       return false;
     }
+    this.safeEmit('sent', { conn: this.conn, kind: 'business', bytes: frame.length, at: this.rt.now() });
     return true;
   }
 
@@ -339,6 +342,9 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
       this.die(deathReasonFor(err, true), `${what} write threw`, err);
       return false;
     }
+    const sent: ManagerEvents['sent'][0] = { conn: this.conn, kind, bytes: frame.length, at: this.rt.now() };
+    if (type !== undefined) sent.type = type;
+    this.safeEmit('sent', sent);
     const deadline = this.settings.writeDeadline;
     if (deadline > 0 && this.phase === 'running') {
       this.after(deadline, () => {

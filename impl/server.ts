@@ -49,6 +49,8 @@ export interface ServerEvents {
   message: ManagerEvents['message'];
   'business-timeout': ManagerEvents['business-timeout'];
   'business-error': ManagerEvents['business-error'];
+  /** F20: a message was handed to the socket (heartbeat, control or business, with its size). */
+  sent: ManagerEvents['sent'];
   death: [Death];
   /** A connection was closed on purpose by this side (shutdown): not a death. */
   'connection-closed': ManagerEvents['closed'];
@@ -310,6 +312,7 @@ const FORWARDED = [
   'message',
   'business-timeout',
   'business-error',
+  'sent',
 ] as const satisfies readonly (keyof ManagerEvents & keyof ServerEvents)[];
 
 function swallow(): void {}

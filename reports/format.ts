@@ -70,6 +70,16 @@ export function fmtBytes(n: number): string {
   return `${fmtNum(n / (1024 * 1024), 2)} MiB`;
 }
 
-export function fmtPercent(fraction: number): string {
-  return Number.isFinite(fraction) ? `${fmtNum(fraction * 100, 2)} %` : fmtNum(fraction);
+
+/**
+ * A probability near 1, such as the query accuracy P_A: as a percentage with enough digits that
+ * anything short of 1 never reads as "100 %" (0.99999 → "99.999 %").
+ */
+export function fmtAccuracy(p: number): string {
+  if (!Number.isFinite(p)) return fmtNum(p);
+  if (p >= 1) return '100 %';
+  const shortfall = (1 - p) * 100;
+  const decimals = Math.min(6, Math.max(2, Math.ceil(-Math.log10(shortfall)) + 1));
+  const shown = fmtNum(p * 100, decimals);
+  return shown === '100' ? `> ${fmtNum(100 - 10 ** -decimals, decimals)} %` : `${shown} %`;
 }

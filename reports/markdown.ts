@@ -7,10 +7,10 @@
  * are broken with a zero-width space so a scenario name cannot ping anyone.
  */
 import type { ScenarioResult, SweepResult } from '../harness/result.ts';
-import { seconds } from './charts/heatmap.ts';
 import { cleanText } from './escape.ts';
-import { fmtDuration, fmtNum } from './format.ts';
-import { configLabel, sameConfig, summarizeConfig, summarizeConfigs } from './sweep-summary.ts';
+import { MSG_BOTH_WAYS } from '../harness/sweep/overhead.ts';
+import { fmtAccuracy, fmtDuration, fmtNum } from './format.ts';
+import { configLabel, sameConfig, seconds, summarizeConfig, summarizeConfigs } from './sweep-summary.ts';
 import { assertScenarioResults, assertSweepResult, isSweepResult } from './validate.ts';
 
 const ZWSP = '\u200B';
@@ -184,6 +184,8 @@ function runMarkdown(results: ScenarioResult[], o: MarkdownOptions): string {
   return out.join('\n');
 }
 
+const opt = (v: number | undefined, f: (n: number) => string) => (v === undefined ? '—' : f(v));
+
 function sweepMarkdown(sweep: SweepResult, o: MarkdownOptions): string {
   const h = '#'.repeat(o.level ?? 3);
   const rec = sweep.recommendation;
@@ -204,12 +206,15 @@ function sweepMarkdown(sweep: SweepResult, o: MarkdownOptions): string {
         'p99 detection',
         'max',
         'false det./conn·h',
+        'T_M med',
+        'T_MR med',
+        'P_A',
         'reconnect p99',
-        'msg/conn·h',
+        MSG_BOTH_WAYS,
         'latency tolerance',
         'failed goals',
       ],
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
       summaries.map((s) => {
         const mark = sameConfig(s.config, rec.best)
           ? '⭐'
@@ -224,16 +229,21 @@ function sweepMarkdown(sweep: SweepResult, o: MarkdownOptions): string {
         return [
           mark,
           mdCode(configLabel(s.config)),
-          s.detectionP99 === undefined ? '—' : fmtDuration(s.detectionP99),
-          s.detectionMax === undefined ? '—' : fmtDuration(s.detectionMax),
+          opt(s.detectionP99, fmtDuration),
+          opt(s.detectionMax, fmtDuration),
           fmtNum(s.falseDetectionRate, 2),
-          s.reconnectP99 === undefined ? '—' : fmtDuration(s.reconnectP99),
-          fmtNum(s.messagesPerHour, 0),
+          opt(s.mistakeDurationMedian, fmtDuration),
+          opt(s.mistakeRecurrenceMedian, fmtDuration),
+          opt(s.queryAccuracy, fmtAccuracy),
+          opt(s.reconnectP99, fmtDuration),
+          fmtNum(s.overhead.messagesPerHour, 0),
           fmtDuration(s.toleranceClient),
           failedGoals.join(' ') || '—',
         ];
       }),
     ),
+    '',
+    `Worst cell of each configuration: T_M mistake duration (longest median), T_MR mistake recurrence (shortest median), P_A query accuracy (lowest); ${MSG_BOTH_WAYS}: heartbeat messages per connection-hour, client pings + server pongs.`,
     '',
   );
   if (rec.rejected.length > 0) {
@@ -255,17 +265,18 @@ function sweepMarkdown(sweep: SweepResult, o: MarkdownOptions): string {
       `${h}# Presets compared`,
       '',
       tableMd(
-        ['', 'preset', 'configuration', 'p99 detection', 'false det./conn·h', 'msg/conn·h'],
-        ['l', 'l', 'l', 'r', 'r', 'r'],
+        ['', 'preset', 'configuration', 'p99 detection', 'false det./conn·h', 'P_A', MSG_BOTH_WAYS],
+        ['l', 'l', 'l', 'r', 'r', 'r', 'r'],
         sweep.presets.map((p) => {
           const s = summarizeConfig(p.config, p.cells);
           return [
             s.goalsMet ? PASS : FAIL,
             mdText(p.name),
             mdCode(configLabel(p.config, true)),
-            s.detectionP99 === undefined ? '—' : fmtDuration(s.detectionP99),
+            opt(s.detectionP99, fmtDuration),
             fmtNum(s.falseDetectionRate, 2),
-            fmtNum(s.messagesPerHour, 0),
+            opt(s.queryAccuracy, fmtAccuracy),
+            fmtNum(s.overhead.messagesPerHour, 0),
           ];
         }),
       ),

@@ -1,9 +1,12 @@
 /**
  * Chen–Toueg–Aguilera QoS metrics (BOUNDS.md) for one run, from its false detections. A "mistake" is
- * a false detection; it lasts until the same client has a connection again (the next lane of that
- * client opening at or after the mistake), or to the end of the run when it never does.
+ * a false detection; when it ends is decided exactly as a sweep decides it (harness/sweep/qos.ts
+ * mistakesOf: the client has a connection again, or the end of the run), so a run report and the
+ * sweep cell it belongs to quote the same T_M.
  */
+import { mistakeDurations, mistakeRecurrenceTimes } from '../harness/observe/bounds.ts';
 import type { ScenarioResult } from '../harness/result.ts';
+import { mistakesOf } from '../harness/sweep/qos.ts';
 import { mean } from './stats.ts';
 
 export interface RunQos {
@@ -23,21 +26,10 @@ export interface RunQos {
 }
 
 export function runQos(result: ScenarioResult): RunQos {
-  const clientOf = new Map(result.lanes.map((l) => [l.conn, l.client]));
-  const mistakes = [...result.falseDetections].sort((a, b) => a.at - b.at);
-  const mistakeDurations = mistakes.map((m) => {
-    const client = clientOf.get(m.conn) ?? m.conn;
-    const next = result.lanes
-      .filter((l) => l.client === client && l.conn !== m.conn && l.opened >= m.at)
-      .reduce<number | undefined>(
-        (best, l) => (best === undefined || l.opened < best ? l.opened : best),
-        undefined,
-      );
-    return (next ?? result.duration) - m.at;
-  });
-  const recurrences: number[] = [];
-  for (let i = 1; i < mistakes.length; i++) recurrences.push(mistakes[i]!.at - mistakes[i - 1]!.at);
-  const meanMistakeDuration = mean(mistakeDurations);
+  const mistakes = mistakesOf(result);
+  const durations = mistakeDurations(mistakes, result.duration);
+  const recurrences = mistakeRecurrenceTimes(mistakes);
+  const meanMistakeDuration = mean(durations);
   const meanRecurrence = mean(recurrences);
   let mistakeRatePerHour: number;
   let queryAccuracy: number;
@@ -50,7 +42,7 @@ export function runQos(result: ScenarioResult): RunQos {
   }
   return {
     mistakes: mistakes.length,
-    mistakeDurations,
+    mistakeDurations: durations,
     recurrences,
     meanMistakeDuration,
     meanRecurrence,

@@ -1,23 +1,7 @@
-import type { SampleStats } from '../harness/result.ts';
-
-/** Nearest-rank quantile (no interpolation: every reported value is one that was measured). */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil(q * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
-}
-
-export function sampleStats(values: readonly number[]): SampleStats {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return { n: 0, min: 0, median: 0, p99: 0, max: 0 };
-  return {
-    n: sorted.length,
-    min: sorted[0]!,
-    median: quantile(sorted, 0.5),
-    p99: quantile(sorted, 0.99),
-    max: sorted[sorted.length - 1]!,
-  };
-}
+/**
+ * Small statistics for the charts. Sample summaries (nearest-rank min / median / p99 / max) are the
+ * sweep engine's: harness/sweep/stats.ts.
+ */
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;

@@ -91,6 +91,7 @@ const cell = z.object({
   falseDetectionRate: num,
   mistakeDuration: stats.optional(),
   mistakeRecurrence: stats.optional(),
+  queryAccuracy: num.optional(),
   reconnect: stats.optional(),
   overhead: overheads,
   latencyTolerance: z.object({ client: num, server: num }),

@@ -1,7 +1,7 @@
 /**
  * writeReport: renders by the file's extension and writes it, creating parent directories.
  *   .html / .htm → renderRunHtml or renderSweepHtml (by the input's shape)
- *   .xml         → renderJunit (runs only)
+ *   .xml         → renderJunit (runs: a suite per result; a sweep: a suite per configuration)
  *   .json        → renderJson
  *   .md          → renderMarkdown
  */
@@ -50,11 +50,6 @@ export async function renderReport(
     case 'html':
       return sweep ? renderSweepHtml(input, meta) : renderRunHtml(input, meta);
     case 'junit':
-      if (sweep)
-        throw new ReportError(
-          'unknown-format',
-          'JUnit XML is written for runs (ScenarioResult[]), not sweeps',
-        );
       return renderJunit(input);
     case 'json':
       return renderJson(input);

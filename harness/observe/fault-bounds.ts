@@ -46,6 +46,11 @@ export function faultClass(entry: FaultEntry): FaultClass {
       return 'dead';
     case 'bandwidth':
       return f.attributes.rate === 0 ? 'dead' : 'benign';
+    case 'loss':
+      // Random loss only delays: TCP resends every lost segment one RTO later (doubling while it keeps
+      // being lost), so the peer stays reachable and a detection is a mistake, however heavy the loss —
+      // unless nothing gets through at all: probability 1 is a C2 partition that drops.
+      return f.probability === 1 ? 'dead' : 'benign';
     default:
       return 'benign';
   }
@@ -318,10 +323,12 @@ function sidesOf(entry: FaultEntry, m: Model): Sides | undefined {
         client: [exact(dd, 'proxy disabled, its close reaches the client after d_d')],
         server: [exact(0, 'proxy disabled, its close reaches the server at once')],
       };
-    case 'partition': {
+    case 'partition':
+    case 'loss': {
+      // (A loss gets here only with probability 1: a partition drawn at send time, C2.)
       const up = f.direction !== 'server->client';
       const down = f.direction !== 'client->server';
-      const c1 = f.convention === 'C1';
+      const c1 = f.type === 'partition' && f.convention === 'C1';
       // Client pinger: a ping is lost from t_k + d_u ≥ f (C1) or t_k ≥ f (C2) when up is cut; its
       // pong from t_k + r ≥ f (C1) or t_k + d_u ≥ f (C2) when down is cut.
       const rhoClient = Math.max(up ? (c1 ? du : 0) : 0, down ? (c1 ? r : du) : 0);

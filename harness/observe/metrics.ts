@@ -19,9 +19,12 @@
  * - collateral: the peer closed it (a FIN or RST from a live peer): the peer's decision, counted on
  *   the peer's side.
  *
- * Heartbeat overhead (F20) counts every write a side made on its established connections, per
- * connection-hour: in heartbeat-only runs (every built-in scenario) that is the heartbeat plus the
- * one hello per connection; business messages, when a subject sends them, are counted too.
+ * Heartbeat overhead (F20) is messages and bytes per connection-hour on a side's established
+ * connections, business traffic left out. When the subject reports its own counters — one `sent`
+ * event per message handed to the socket, with its `class` (the reference subject does) — it counts
+ * the heartbeat protocol's messages: pings, pongs, and the control frames (the hello that opens each
+ * connection, a bye), never business ones. A subject that reports none is measured at the socket:
+ * every write counts, which is the same number as long as it sends no business traffic.
  */
 import type {
   Bound,
@@ -235,7 +238,8 @@ export function faultWindows(faults: FaultEntry[]): FaultWindow[] {
         : 'host' in rest
           ? `host ${String(rest.host)}`
           : 'client↔server';
-    const convention = (rest as { convention?: 'C1' | 'C2' }).convention;
+    // Random loss is drawn at send time (harness/sim/faults.ts): C2, though the fault does not say so.
+    const convention = (rest as { convention?: 'C1' | 'C2' }).convention ?? (type === 'loss' ? 'C2' : undefined);
     const w: FaultWindow = { id: f.id, type, at: f.at, target, attributes: rest };
     if (f.until !== undefined) w.until = f.until;
     if (convention) w.convention = convention;
@@ -415,12 +419,20 @@ function overhead(o: Observed, side: Side, end: number): Overhead {
   let writes = 0;
   let bytes = 0;
   let lifetime = 0;
+  const counters = o.events.some(
+    (e) => e.kind === 'subject' && e.side === side && e.event?.type === 'sent',
+  );
   for (const c of o.established) {
     if (c.side !== side) continue;
     for (const e of o.of(c.conn)) {
-      if (e.kind !== 'data-out') continue;
-      writes += 1;
-      bytes += e.bytes ?? 0;
+      if (counters) {
+        if (e.kind !== 'subject' || e.event?.type !== 'sent' || e.event.class === 'business') continue;
+        writes += 1;
+        bytes += typeof e.event.bytes === 'number' ? e.event.bytes : 0;
+      } else if (e.kind === 'data-out') {
+        writes += 1;
+        bytes += e.bytes ?? 0;
+      }
     }
     lifetime += (o.endOf(c) ?? end) - c.connected!;
   }

@@ -31,7 +31,11 @@ export function parityExpressible(s: Scenario): Expressibility {
   return { ok: true };
 }
 
-/** Scenario ms of latency jitter the scenario's toxics add, summed over both directions. */
+/**
+ * Scenario ms by which latency-toxic jitter alone can make a round trip differ between two runs:
+ * each leg's delay is drawn independently from [L − J, L + J − 1] on each backend, < 2·J apart, so
+ * 2·(J_up + J_down) with each direction's largest jitter.
+ */
 export function toxicJitter(s: Scenario): number {
   let up = 0;
   let down = 0;
@@ -41,7 +45,7 @@ export function toxicJitter(s: Scenario): number {
     if (f.fault.stream !== 'downstream') up = Math.max(up, j);
     if (f.fault.stream !== 'upstream') down = Math.max(down, j);
   }
-  return up + down;
+  return 2 * (up + down);
 }
 
 export interface TimeScaleOptions {

@@ -3,9 +3,9 @@
  *
  * A real run at time scale s measures scenario time as real time ÷ s, so every real millisecond of
  * noise is 1/s scenario ms (100 ms at ×0.01). The noise, per measured time, in real ms:
- * - the HTTP call that applies or heals a fault (Toxiproxy's API on loopback: ~1 ms idle, up to
- *   ~15 ms measured with the machine's 2 cores saturated by other test runs); the runner reads the
- *   onset before the call, so a fault acts late by that much;
+ * - the HTTP call that applies or heals a fault (Toxiproxy's API on loopback: ~1 ms idle, 15–60 ms
+ *   measured with the machine's 2 cores saturated by other test runs); the runner reads the onset
+ *   before the call, so a fault acts late by that much (measured per run, see below);
  * - timer lateness: Node fires a timer ≥ 1 ms late at its 1 ms granularity, more under load, once
  *   per timer in the chain that leads to the measurement (the ping, then the pong timeout);
  * - delivery through Toxiproxy's goroutines and the kernel (~0.1–1 ms per hop);
@@ -26,7 +26,8 @@
  * whose lateness is proportional to their length under load. 5 % of the simulator's value.
  *
  * Where Toxiproxy is allowed to differ (TOXICS.md: latency jitter is drawn from an unseeded
- * generator), the toxic's jitter is added: each leg's delay may differ by up to 2·jitter.
+ * generator), the toxics' jitter is added: one leg's delay is drawn from [L − J, L + J − 1] on each
+ * backend independently, so two draws differ by < 2·J per leg: 2·(J_up + J_down) for a round trip.
  *
  * Two parts of that noise are measured on each real run: how long this process's event loop stalled
  * (another process hogging the cores, a GC pause: any timer may have fired that late) and how long
@@ -61,7 +62,7 @@ export interface ToleranceOptions {
   relative?: number;
   perAttemptRealMs?: number;
   attempts?: number;
-  /** Scenario ms of latency-toxic jitter in the scenario (sum over both legs). */
+  /** Scenario ms of slack for latency-toxic jitter: 2·(J_up + J_down) (select.ts toxicJitter). */
   jitter?: number;
   /** Longest event-loop stall measured during the real run, real ms. */
   stallMs?: number;

@@ -20,7 +20,7 @@ import {
   parseDocument,
 } from 'yaml';
 import { ScenarioError, type ScenarioIssue } from './errors.ts';
-import { type FriendlyIssue, formatPath, friendlyIssues } from './issues.ts';
+import { formatPath, friendlyIssues } from './issues.ts';
 import { parseScenario, type Scenario } from './schema.ts';
 
 export interface LoadedScenario {
@@ -28,17 +28,27 @@ export interface LoadedScenario {
   scenario: Scenario;
 }
 
-interface Located {
+/** A place in a file, 1-based. */
+export interface Position {
   line: number;
   column: number;
 }
 
-/** Finds the node a path names; missing keys fall back to the closest existing ancestor. */
-function locate(doc: Document, lines: LineCounter, issue: Pick<FriendlyIssue, 'path' | 'atKey'>): Located {
+/**
+ * Where `path` points in a YAML document: the value's first character, or the key's when `atKey`
+ * (an unknown key) or when the value is empty (`key:` with nothing after it). A path that leaves the
+ * document (a missing key or item) points at the closest ancestor that exists.
+ */
+export function locate(
+  doc: Document,
+  lines: LineCounter,
+  path: readonly (string | number)[],
+  atKey = false,
+): Position {
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
-  for (let i = 0; i < issue.path.length; i++) {
-    const seg = issue.path[i]!;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
       const pair = node.items.find(
@@ -46,12 +56,11 @@ function locate(doc: Document, lines: LineCounter, issue: Pick<FriendlyIssue, 'p
       );
       if (!pair) break;
       const keyStart = (pair.key as Node).range?.[0] ?? offset;
-      if (i === issue.path.length - 1 && issue.atKey) {
+      if (i === path.length - 1 && atKey) {
         offset = keyStart;
         break;
       }
       node = pair.value;
-      // `key:` with nothing after it has an empty value node; point at the key then.
       const valueRange = (pair.value as Node | null)?.range;
       offset = valueRange && valueRange[1] > valueRange[0] ? valueRange[0] : keyStart;
     } else if (isSeq(node) && typeof seg === 'number') {
@@ -65,38 +74,58 @@ function locate(doc: Document, lines: LineCounter, issue: Pick<FriendlyIssue, 'p
   return { line, column: col };
 }
 
-function yamlMessage(e: Error & { code?: string }): string {
-  const first = e.message.split('\n')[0] ?? e.message;
-  return `YAML syntax: ${first.replace(/ at line \d+, column \d+:?$/, '')}`;
+/** A YAML file parsed with positions, for loaders that report FILE:LINE:COLUMN. */
+export interface YamlSource {
+  doc: Document;
+  /** The document as plain data; undefined when there are issues (or the file is empty). */
+  value: unknown;
+  /** locate() in this document. */
+  locate(path: readonly (string | number)[], atKey?: boolean): Position;
+  /** YAML syntax errors with their positions, or why the document has no plain value; empty when fine. */
+  issues: ScenarioIssue[];
+}
+
+/** Parses YAML keeping positions (duplicate keys are errors); `file` is only used in messages. */
+export function parseYamlSource(text: string, file: string): YamlSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const source: YamlSource = {
+    doc,
+    value: undefined,
+    locate: (path, atKey = false) => locate(doc, lines, path, atKey),
+    issues: doc.errors.map((e) => ({
+      file,
+      line: e.linePos?.[0].line,
+      column: e.linePos?.[0].col,
+      path: '',
+      message: `YAML syntax: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
+    })),
+  };
+  if (source.issues.length > 0) return source;
+  try {
+    // A bound on alias expansion: a "billion laughs" file is an error, not an out-of-memory crash.
+    source.value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    source.issues.push({ file, line: 1, column: 1, path: '', message: `YAML: ${(e as Error).message}` });
+  }
+  return source;
+}
+
+/** Why a file could not be read, in a few words ("no such file", "is a directory", or the OS message). */
+export function unreadable(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
 }
 
 interface Parsed {
   scenario: Scenario;
-  locate(path: (string | number)[], atKey?: boolean): Located;
+  locate(path: (string | number)[], atKey?: boolean): Position;
 }
 
 function parseText(text: string, file: string): Parsed {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new ScenarioError(
-      doc.errors.map((e) => ({
-        file,
-        line: e.linePos?.[0].line,
-        column: e.linePos?.[0].col,
-        path: '',
-        message: yamlMessage(e),
-      })),
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 1000 });
-  } catch (e) {
-    throw new ScenarioError([
-      { file, line: 1, column: 1, path: '', message: `YAML: ${(e as Error).message}` },
-    ]);
-  }
+  const source = parseYamlSource(text, file);
+  if (source.issues.length) throw new ScenarioError(source.issues);
+  const raw = source.value;
   if (raw === null || raw === undefined) {
     throw new ScenarioError([
       {
@@ -110,16 +139,16 @@ function parseText(text: string, file: string): Parsed {
   }
   const result = parseScenario(raw);
   if (!result.ok) {
-    const issues: (ScenarioIssue & Located)[] = friendlyIssues(result.issues, raw).map((issue) => ({
+    const issues: (ScenarioIssue & Position)[] = friendlyIssues(result.issues, raw).map((issue) => ({
       file,
-      ...locate(doc, lines, issue),
+      ...source.locate(issue.path, issue.atKey),
       path: formatPath(issue.path),
       message: issue.message,
     }));
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new ScenarioError(issues);
   }
-  return { scenario: result.scenario, locate: (p, atKey = false) => locate(doc, lines, { path: p, atKey }) };
+  return { scenario: result.scenario, locate: source.locate };
 }
 
 /** Parses scenario YAML; `fileName` is only used in messages. Throws ScenarioError. */
@@ -131,10 +160,7 @@ async function readText(file: string): Promise<string> {
   try {
     return await fs.readFile(file, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why =
-      err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    throw new ScenarioError([{ file, path: '', message: `cannot read the scenario: ${why}` }]);
+    throw new ScenarioError([{ file, path: '', message: `cannot read the scenario: ${unreadable(e)}` }]);
   }
 }
 

@@ -109,18 +109,6 @@ function preflight(s: Scenario, o: RunOptions): Subject<unknown> {
         `fault "${entry.id}" (${f.type}) exists only on the sim backend (Toxiproxy cannot make it); run it with --backend sim`,
       );
     }
-    if (f.type === 'loss') {
-      throw new RunError(
-        s.name,
-        `fault "${entry.id}" (loss) is not supported: the simulator has no packet-loss model yet (harness/sim/faults.ts offers partition, crash, pause, clock skew and nat); a partition with mode drop is the closest it can do`,
-      );
-    }
-    if (f.type === 'crash' && f.convention === 'C2') {
-      throw new RunError(
-        s.name,
-        `fault "${entry.id}" (crash) with convention C2 is not supported: a crashed host loses what arrives from the onset on (C1) — packets it sent before still arrive; remove "convention: C2"`,
-      );
-    }
   }
   return subject;
 }
@@ -277,9 +265,19 @@ async function applyFault(cast: Cast, entry: FaultEntry): Promise<Heal> {
         for (const h of handles) h.remove();
       };
     }
-    case 'loss':
-      // preflight() refuses it; kept exhaustive so a new fault type cannot be silently ignored.
-      throw new RunError(s.name, `fault "${entry.id}" (loss) is not supported by the simulator`);
+    case 'loss': {
+      // Drawn per packet from the run's seed; `retransmitAfter` is the path's RTO floor (rto_min).
+      const handles = pairs.map(([a, b]) =>
+        sim.faults.loss(a, b, {
+          direction: directionOf(f.direction),
+          probability: f.probability,
+          rtoMin: f.retransmitAfter,
+        }),
+      );
+      return async () => {
+        for (const h of handles) h.heal();
+      };
+    }
   }
 }
 

@@ -13,6 +13,7 @@
  * `parseScenario` runs all three; use it (or the loader/builder) rather than the schemas directly.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame } from '../../impl/protocol.ts';
 import type { BackoffPolicy, Convention } from '../observe/bounds.ts';
 import type { Stream, ToxicAttributes, ToxicType } from '../toxics/spec.ts';
 import {
@@ -213,6 +214,21 @@ export interface AdaptiveConfig {
   idleInterval: number;
 }
 
+/** Business traffic of the reference subject (F6): the client sends, the server's handler answers. */
+export interface BusinessTraffic {
+  /** The client sends one business message every this many ms, from its start (while connected). */
+  every: number;
+  /** Size of each business frame on the wire (JSON line, newline included), bytes. */
+  bytes: number;
+  /** How long the server's handler takes per message, asynchronously (F6), before it replies; ms. */
+  handlerDelay: number;
+}
+
+/** The smallest business frame the reference protocol can send: `{"type":"data","payload":""}` and a newline. */
+export const BUSINESS_FRAME_MIN = encodeFrame({ type: 'data', payload: '' }).length;
+/** The largest: the reference implementation's frame limit, newline excluded. */
+export const BUSINESS_FRAME_MAX = DEFAULT_MAX_FRAME_BYTES + 1;
+
 /** Normalized settings of the reference client and server (F18), every default filled in. */
 export interface ReferenceConfig {
   /** F1: ping period I. */
@@ -239,6 +255,8 @@ export interface ReferenceConfig {
   adaptive: AdaptiveConfig | false;
   /** F6: business-message timeout, separate from the heartbeat's; undefined = none. */
   businessTimeout?: number;
+  /** F6: business messages sharing the connection with the heartbeat; undefined = none. */
+  business?: BusinessTraffic;
   /** F16: connection limit of the server; undefined = unlimited. */
   maxConnections?: number;
   /** F16: live-connection thresholds that log a warning / danger. */
@@ -304,6 +322,18 @@ export const referenceConfigSchema = z
       .default(false)
       .meta({ description: 'F14: adaptive interval, or false' }),
     businessTimeout: duration('F6: business-message timeout, separate from the heartbeat').optional(),
+    business: z
+      .strictObject({
+        every: duration('the client sends one business message this often (from its start, while connected)'),
+        bytes: positiveInt(
+          `size of each business frame on the wire, JSON line and newline included (${BUSINESS_FRAME_MIN}…${BUSINESS_FRAME_MAX} bytes)`,
+        ),
+        handlerDelay: duration(
+          'time the server’s handler takes per message, asynchronously, before it replies (F6; default 0)',
+        ).default(0),
+      })
+      .optional()
+      .meta({ description: 'F6: business traffic on the heartbeat’s connection (default none)' }),
     maxConnections: positiveInt('F16: server connection limit (default unlimited)').optional(),
     connectionThresholds: z
       .strictObject({
@@ -336,6 +366,25 @@ export const referenceConfigSchema = z
       connectionThresholds: c.connectionThresholds,
     };
     if (c.businessTimeout !== undefined) out.businessTimeout = c.businessTimeout;
+    if (c.business !== undefined) {
+      out.business = { every: c.business.every, bytes: c.business.bytes, handlerDelay: c.business.handlerDelay };
+      if (c.business.every === 0) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['business', 'every'],
+          message: 'business.every must be more than 0 ms',
+          input: 0,
+        });
+      }
+      if (c.business.bytes < BUSINESS_FRAME_MIN || c.business.bytes > BUSINESS_FRAME_MAX) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['business', 'bytes'],
+          message: `business.bytes is the whole frame on the wire: between ${BUSINESS_FRAME_MIN} (an empty payload) and ${BUSINESS_FRAME_MAX} (the frame limit), got ${c.business.bytes}`,
+          input: c.business.bytes,
+        });
+      }
+    }
     if (c.maxConnections !== undefined) out.maxConnections = c.maxConnections;
     for (const key of ['interval', 'pongTimeout'] as const) {
       if (out[key] === 0)
@@ -481,7 +530,18 @@ const crashFault = z.strictObject({
   close: z.enum(['none', 'fin', 'rst']).default('none').meta({
     description: 'what the peer sees: none (host vanished silently), fin or rst (process died, OS alive)',
   }),
-  convention: conventionSchema.default('C1'),
+  // A dead host cannot take delivery of what was sent to it before it died, so C2 has no meaning
+  // here; the field stays (C1 only) so files that spell the convention out keep loading.
+  convention: z
+    .literal('C1', {
+      error: (issue) =>
+        `a crash follows C1 only: what reaches the dead host from the onset on is lost (what it sent before still arrives); got ${showValue(issue.input)}`,
+    })
+    .default('C1')
+    .meta({
+      description:
+        'C1 only: what reaches the crashed host from the onset on is lost; what it sent before still arrives',
+    }),
 });
 const pauseFault = z.strictObject({
   type: z.literal('pause'),
@@ -504,9 +564,12 @@ const natFault = z.strictObject({
 const lossFault = z.strictObject({
   type: z.literal('loss'),
   direction: directionSchema.default('both'),
-  probability: z.number().min(0).max(1).meta({ description: 'probability a segment is lost' }),
+  probability: z.number().min(0).max(1).meta({
+    description:
+      'probability that each packet sent in the direction (data, ACK, SYN, FIN…) is lost, drawn from the run’s seed; TCP resends what is lost',
+  }),
   retransmitAfter: duration(
-    'retransmission timeout: a lost segment arrives this much later (default 200ms)',
+    'RTO floor of the lossy path while the loss lasts (Linux route rto_min): a lost segment is resent srtt + max(this, 4·rttvar) after its retransmission timer started, doubling while it keeps being lost; from the next RTT sample on (default 200ms, the kernel’s own floor)',
   ).default(200),
 });
 
@@ -550,7 +613,8 @@ export interface CrashFault {
   type: 'crash';
   host: Host;
   close: 'none' | 'fin' | 'rst';
-  convention: Convention;
+  /** C1 only: what reaches the dead host from the onset on is lost; what it sent before still arrives. */
+  convention: 'C1';
 }
 /** The pause's length is the entry's until − at. */
 export interface PauseFault {
@@ -567,10 +631,12 @@ export interface NatFault {
   idleTimeout: number;
   action: 'drop' | 'rst';
 }
+/** Random loss, drawn per packet at send time (C2) from the run's seed; TCP retransmits. */
 export interface LossFault {
   type: 'loss';
   direction: Direction;
   probability: number;
+  /** The path's RTO floor while the loss lasts (Linux route rto_min), ms; 200 = the kernel's own. */
   retransmitAfter: number;
 }
 export type SimFault = PartitionFault | CrashFault | PauseFault | ClockSkewFault | NatFault | LossFault;

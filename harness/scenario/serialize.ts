@@ -52,6 +52,13 @@ function configInput(c: ReferenceConfig, d: (ms: number) => string | number): Re
     connectionThresholds: { ...c.connectionThresholds },
   };
   if (c.businessTimeout !== undefined) out.businessTimeout = d(c.businessTimeout);
+  if (c.business !== undefined) {
+    out.business = {
+      every: d(c.business.every),
+      bytes: c.business.bytes,
+      handlerDelay: d(c.business.handlerDelay),
+    };
+  }
   if (c.maxConnections !== undefined) out.maxConnections = c.maxConnections;
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * Faults of the direct topology that Toxiproxy cannot make: partitions (one-way or both, dropping or
- * holding packets), silent crash and restart, process pause, clock skew, and a NAT that forgets idle
- * mappings. Each one is traced when it starts and ends, and declares its drop convention
+ * holding packets), random packet loss, silent crash and restart, process pause, clock skew, and a NAT
+ * that forgets idle mappings. Each one is traced when it starts and ends, and declares its drop convention
  * (BOUNDS.md): C1 cut — deliveries arriving at or after the onset are lost, in-flight ones too;
  * C2 send-time — packets sent before the onset still arrive.
  */
@@ -25,6 +25,25 @@ export interface PartitionOptions {
 export interface PartitionHandle {
   readonly convention: Convention;
   /** Ends the partition (held packets are released in order). Calling it again does nothing. */
+  heal(): void;
+}
+
+export interface LossOptions {
+  /** Default 'both'. */
+  direction?: PartitionDirection;
+  /** Probability in [0, 1] that a packet (any kind: data, ACK, SYN, FIN…) sent on the link is lost. */
+  probability: number;
+  /**
+   * RTO floor (ms) of connections between the two hosts while the loss lasts — Linux's per-route
+   * `rto_min`; default the kernel's (200 ms). Like Linux, it takes effect at the next RTT sample.
+   */
+  rtoMin?: number;
+}
+
+export interface LossHandle {
+  /** Always C2: a packet's fate is drawn when it is sent (packets in flight at the onset arrive). */
+  readonly convention: Convention;
+  /** Ends the loss (packets already lost stay lost: TCP resends them). Calling it again does nothing. */
   heal(): void;
 }
 
@@ -113,6 +132,59 @@ export class Partition implements WireFault {
       else wire.transmit(p);
     }
     this.held.length = 0;
+  }
+}
+
+/**
+ * Random loss on the link between two hosts: each packet sent in a covered direction is lost with the
+ * given probability, drawn from the run's seeded generator (one stream per loss fault), so a seed
+ * replays the same losses. TCP recovers through its retransmission timer (tcp.ts): a lost segment is
+ * resent one RTO after the timer started, doubling while it keeps being lost — "loss seen as
+ * retransmission delay" (ARCHITECTURE.md).
+ */
+export class Loss implements WireFault {
+  private readonly ab: boolean;
+  private readonly ba: boolean;
+  active = true;
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly a: SimHost,
+    private readonly b: SimHost,
+    direction: PartitionDirection,
+    private readonly probability: number,
+    private readonly floor: number | undefined,
+    private readonly random: () => number,
+  ) {
+    this.ab = direction === 'both' || direction === 'a->b';
+    this.ba = direction === 'both' || direction === 'b->a';
+  }
+
+  onSend(p: Packet, wire: Wire): boolean {
+    const covered =
+      (this.ab && p.srcHost === this.a && p.dstHost === this.b) ||
+      (this.ba && p.srcHost === this.b && p.dstHost === this.a);
+    // One draw per covered packet, so the losses depend only on the seed and the packet order.
+    if (!covered || this.random() >= this.probability) return false;
+    wire.drop(p, 'loss');
+    return true;
+  }
+
+  onArrive(): boolean {
+    return false;
+  }
+
+  rtoMin(x: SimHost, y: SimHost | null): number | undefined {
+    if (this.floor === undefined) return undefined;
+    return (x === this.a && y === this.b) || (x === this.b && y === this.a) ? this.floor : undefined;
+  }
+
+  heal(wire: Wire): void {
+    if (!this.active) return;
+    this.active = false;
+    const i = wire.faults.indexOf(this);
+    if (i >= 0) wire.faults.splice(i, 1);
+    this.ctx.trace.record({ kind: 'fault.off', fault: 'loss', a: this.a.name, b: this.b.name });
   }
 }
 

@@ -4,6 +4,8 @@ export { DEFAULT_TCP, type TcpParams } from './context.ts';
 export { type ErrnoCode, SimError, type SimErrorCode, type SystemError } from './errors.ts';
 export type {
   Convention,
+  LossHandle,
+  LossOptions,
   NatHandle,
   NatOptions,
   PartitionDirection,

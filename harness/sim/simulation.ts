@@ -11,6 +11,9 @@ import { SimError } from './errors.ts';
 import {
   type Convention,
   checkDelay,
+  Loss,
+  type LossHandle,
+  type LossOptions,
   Nat,
   type NatHandle,
   type NatOptions,
@@ -51,6 +54,8 @@ export interface SimTrace {
 
 export interface SimFaults {
   partition(a: string, b: string, opts?: PartitionOptions): PartitionHandle;
+  /** Random loss between a and b (C2: drawn per packet at send time, seeded); TCP retransmits. */
+  loss(a: string, b: string, opts: LossOptions): LossHandle;
   crash(host: string): void;
   restart(host: string): void;
   pause(host: string, ms: number): void;
@@ -74,6 +79,8 @@ export class Simulation {
   private readonly hostList: SimHost[] = [];
   private readonly byAddress = new Map<string, SimHost>();
   private readonly logRecords = new Map<string, LogRecord[]>();
+  /** Loss faults installed so far: each gets its own random stream. */
+  private lossCount = 0;
   private closed = false;
 
   constructor(opts: SimulationOptions) {
@@ -295,6 +302,42 @@ export class Simulation {
         wire.faults.push(p);
         trace.record({ kind: 'fault.on', fault: 'partition', a, b, direction, mode, convention });
         return { convention, heal: () => p.heal(wire) };
+      },
+      loss: (a, b, opts) => {
+        const ha = this.existingHost(a, 'faults.loss');
+        const hb = this.existingHost(b, 'faults.loss');
+        if (ha === hb)
+          throw new SimError('SIM_BAD_ARGUMENT', `faults.loss: a and b must be different hosts ('${a}')`);
+        if (!opts || typeof opts !== 'object')
+          throw new SimError('SIM_BAD_ARGUMENT', 'faults.loss: options { probability } are required');
+        const { probability } = opts;
+        if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
+          throw new SimError(
+            'SIM_BAD_ARGUMENT',
+            `faults.loss: probability must be a number in [0, 1], got ${String(probability)}`,
+          );
+        }
+        const direction = opts.direction ?? 'both';
+        if (!['both', 'a->b', 'b->a'].includes(direction)) {
+          throw new SimError(
+            'SIM_BAD_ARGUMENT',
+            `faults.loss: direction must be 'both', 'a->b' or 'b->a', got '${String(direction)}'`,
+          );
+        }
+        const rtoMin = opts.rtoMin === undefined ? undefined : checkDelay('faults.loss: rtoMin', opts.rtoMin);
+        const n = ++this.lossCount;
+        const loss = new Loss(
+          this.ctx,
+          ha,
+          hb,
+          direction,
+          probability,
+          rtoMin === undefined ? undefined : Math.trunc(rtoMin),
+          this.rng.stream(`loss:${a}<->${b}#${n}`),
+        );
+        wire.faults.push(loss);
+        trace.record({ kind: 'fault.on', fault: 'loss', a, b, direction, probability, rtoMin });
+        return { convention: 'C2', heal: () => loss.heal(wire) };
       },
       crash: (host) => {
         const h = this.existingHost(host, 'faults.crash');

@@ -237,11 +237,13 @@ export class Endpoint implements TimerTarget<number> {
     this.peer = p.src;
     this.peerWindow = p.win;
     this.lastRecvAt = this.now();
+    this.synSentAt = this.now();
     this.emit(PK.SYN_ACK, 0, null, 0);
   }
 
   /** A duplicate SYN (the SYN-ACK was lost): answer again. */
   resendSynAck(): void {
+    this.synRetries++;
     this.emit(PK.SYN_ACK, 0, null, 0);
   }
 
@@ -261,6 +263,8 @@ export class Endpoint implements TimerTarget<number> {
     if (this.state === ST.SYN_SENT) return;
     if (this.state === ST.SYN_RCVD) {
       this.state = ST.ESTABLISHED;
+      // Linux samples the RTT of the SYN-ACK too (tcp_synack_rtt_meas), unless it was resent (Karn).
+      if (this.synRetries === 0) this.updateRtt(this.now() - this.synSentAt);
       this.kernel.established(this);
     }
     this.lastRecvAt = this.now();
@@ -487,9 +491,19 @@ export class Endpoint implements TimerTarget<number> {
       this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
       this.srtt = 0.875 * this.srtt + 0.125 * r;
     }
+    this.rto = this.computeRto();
+  }
+
+  /**
+   * RFC 6298 with Linux's floor: srtt + max(floor, 4·rttvar). The floor is the route's rto_min when a
+   * fault sets one; like Linux (tcp_rto_min reads the route at each update) a new floor takes effect
+   * at the next RTT sample.
+   */
+  private computeRto(): number {
     const tcp = this.ctx.tcp;
-    const rto = Math.ceil(this.srtt + Math.max(tcp.minRto, 4 * this.rttvar));
-    this.rto = Math.min(rto, tcp.maxRto);
+    const floor = this.ctx.wire.rtoFloor(this.host, this.remoteHost, tcp.minRto);
+    const rto = Math.ceil(this.srtt + Math.max(floor, 4 * this.rttvar));
+    return Math.min(rto, tcp.maxRto);
   }
 
   private onData(p: Packet): void {
@@ -605,6 +619,8 @@ export class Endpoint implements TimerTarget<number> {
       else this.emit(PK.DATA, seg.seq, seg.data, 0);
     }
     this.rtoBase = now;
+    // A retransmission lost at send time (C2) may already have armed a timer from the old base.
+    this.ctx.sched.cancel(this.rtoRef);
     this.rtoRef = this.ctx.sched.at(this, this.currentRto(), T_RTO);
   }
 

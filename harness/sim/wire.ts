@@ -32,6 +32,11 @@ export interface WireFault {
   onSend(p: Packet, wire: Wire): boolean;
   /** True if the fault took the packet on arrival. */
   onArrive(p: Packet, wire: Wire): boolean;
+  /**
+   * The RTO floor this fault puts on the route between two hosts (Linux `ip route … rto_min`), or
+   * undefined when it leaves the kernel's own.
+   */
+  rtoMin?(a: SimHost, b: SimHost | null): number | undefined;
 }
 
 export class Wire implements TimerTarget<Packet> {
@@ -79,6 +84,16 @@ export class Wire implements TimerTarget<Packet> {
     const ab = this.link(a, b);
     const ba = this.link(b, a);
     return ab.latency + ab.jitter + ba.latency + ba.jitter;
+  }
+
+  /** RTO floor for a connection from `a` to `b`: the latest fault that sets one on that route, else `kernelMin`. */
+  rtoFloor(a: SimHost, b: SimHost | null, kernelMin: number): number {
+    const faults = this.faults;
+    for (let i = faults.length - 1; i >= 0; i--) {
+      const v = (faults[i] as WireFault).rtoMin?.(a, b);
+      if (v !== undefined) return v;
+    }
+    return kernelMin;
   }
 
   send(p: Packet): void {

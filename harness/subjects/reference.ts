@@ -3,12 +3,19 @@
  * ReferenceConfig (harness/scenario/schema.ts) into impl's client and server configs, starts them on
  * the Runtime it is given, and reports their typed events as SubjectEvents.
  *
+ * Business traffic (F6, `config.business`): the client sends a business message of exactly `bytes`
+ * bytes on the wire every `every` ms from its start, whenever it has a connection whose hello has
+ * arrived (otherwise that tick is skipped); the server's handler takes `handlerDelay` ms,
+ * asynchronously, then replies with a small acknowledgement. The heartbeat never waits for either.
+ *
  * Event types reported (all carry `side`, `at` = the subject's runtime.now(), and `conn` when they
  * concern one connection):
  *   client: connecting, connected, ready, state, pong, miss, death, attempt-failed, reconnect,
- *           giveup, interval, business-timeout, stopped
+ *           giveup, interval, business-timeout, business-error, sent, stopped
  *   server: listening, connection, ready, state, miss, death, closed, rejected, connection-level,
- *           business-timeout, stopped
+ *           business-timeout, sent, stopped
+ * `sent` is F20's counter, one per message handed to the socket: `class` heartbeat (ping, pong),
+ * control (hello, bye) or business, and its `bytes`; the metrics count heartbeat overhead from it.
  * `death.reason` is impl's DeathReason (fin, reset, heartbeat-timeout, read-deadline, write-deadline,
  * write-error, keepalive, protocol-error, …); `attempt-failed.reason` an AttemptFailure (refused,
  * connect-timeout, …); `reconnect` is a scheduled attempt (attempt, delay), `ready` with
@@ -17,7 +24,8 @@
 import type { LoadSignal } from '../../impl/adaptive.ts';
 import { HeartbeatClient } from '../../impl/client.ts';
 import type { ClientConfigInput, ServerConfigInput } from '../../impl/config.ts';
-import type { Runtime } from '../../impl/runtime.ts';
+import { encodeFrame } from '../../impl/protocol.ts';
+import type { Runtime, TimerHandle } from '../../impl/runtime.ts';
 import { HeartbeatServer } from '../../impl/server.ts';
 import type { Address, ServerHandle, Subject, SubjectEvent, SubjectHandle } from '../backend.ts';
 import type { ReferenceConfig } from '../scenario/schema.ts';
@@ -121,6 +129,15 @@ class EventRelay {
   }
 }
 
+/** A business payload whose frame (`{"type":"data","payload":"xx…"}` and a newline) is exactly `bytes` long. */
+export function businessPayload(bytes: number): string {
+  const overhead = encodeFrame({ type: 'data', payload: '' }).length;
+  if (!Number.isInteger(bytes) || bytes < overhead) {
+    throw new RangeError(`business.bytes must be an integer ≥ ${overhead} (an empty payload), got ${bytes}`);
+  }
+  return 'x'.repeat(bytes - overhead);
+}
+
 function clean(event: SubjectEvent): SubjectEvent {
   for (const k of Object.keys(event)) if (event[k] === undefined) delete event[k];
   return event;
@@ -131,16 +148,29 @@ export const referenceSubject: Subject<ReferenceConfig> = {
 
   async startServer(runtime: Runtime, address: Address, config: ReferenceConfig): Promise<ServerHandle> {
     const relay = new EventRelay();
+    const handlerDelay = config?.business?.handlerDelay ?? 0;
+    const handlerTimers = new Set<TimerHandle>();
     const server = new HeartbeatServer({
       runtime,
       config: serverConfigFrom(config ?? {}),
-      onMessage: (payload, ctx) => {
-        ctx.reply({ echo: payload });
+      onMessage: async (_payload, ctx) => {
+        if (handlerDelay > 0) {
+          // F6: slow business work, async: the heartbeat of this connection goes on meanwhile.
+          await new Promise<void>((resolve) => {
+            const t = runtime.setTimeout(() => {
+              handlerTimers.delete(t);
+              resolve();
+            }, handlerDelay);
+            handlerTimers.add(t);
+          });
+        }
+        ctx.reply({ ack: true });
       },
     });
     const side = 'server' as const;
     const emit = (e: { type: string; [field: string]: unknown }) =>
       relay.push(clean({ ...e, side, at: runtime.now() }));
+    server.on('sent', ({ conn, kind, type, bytes }) => emit({ type: 'sent', conn, class: kind, message: type, bytes }));
     server.on('listening', ({ address: a }) => emit({ type: 'listening', host: a.host, port: a.port }));
     server.on('connection', ({ conn, remote }) => emit({ type: 'connection', conn, remote }));
     server.on('ready', ({ conn, peer }) => emit({ type: 'ready', conn, peer: peer.id }));
@@ -163,6 +193,9 @@ export const referenceSubject: Subject<ReferenceConfig> = {
       address: { host: bound.host, port: bound.port },
       onEvent: (listener) => relay.subscribe(listener),
       close: () => {
+        // A handler still waiting would reply on a closed connection: it is dropped with it.
+        for (const t of handlerTimers) runtime.clearTimeout(t);
+        handlerTimers.clear();
         closing ??= server.close().then(() => emit({ type: 'stopped' }));
         return closing;
       },
@@ -203,11 +236,32 @@ export const referenceSubject: Subject<ReferenceConfig> = {
     client.on('giveup', ({ attempts, lastReason }) => emit({ type: 'giveup', attempts, reason: lastReason }));
     client.on('interval-change', ({ conn, from, to }) => emit({ type: 'interval', conn, from, to }));
     client.on('business-timeout', ({ conn, after }) => emit({ type: 'business-timeout', conn, after }));
+    client.on('sent', ({ conn, kind, type, bytes }) => emit({ type: 'sent', conn, class: kind, message: type, bytes }));
+    client.on('business-error', ({ conn, err }) =>
+      emit({ type: 'business-error', conn, reason: err.message }),
+    );
     client.on('stopped', () => emit({ type: 'stopped' }));
     client.start();
+    const business = config?.business;
+    let businessTimer: TimerHandle | undefined;
+    if (business !== undefined) {
+      const payload = businessPayload(business.bytes);
+      businessTimer = runtime.setInterval(() => {
+        try {
+          // False (nothing sent) while there is no connection with the server's hello: a skipped tick.
+          client.send(payload);
+        } catch (err) {
+          emit({ type: 'business-error', conn: client.conn, reason: (err as Error).message });
+        }
+      }, business.every);
+    }
     return {
       onEvent: (listener) => relay.subscribe(listener),
-      close: () => client.stop(),
+      close: () => {
+        runtime.clearInterval(businessTimer);
+        businessTimer = undefined;
+        return client.stop();
+      },
     };
   },
 };

@@ -19,6 +19,11 @@ export function configKey(c: SweepConfig): string {
   ].join('|');
 }
 
+/** Both present and the same configuration. */
+export function sameConfig(a: SweepConfig | undefined, b: SweepConfig | undefined): boolean {
+  return a !== undefined && b !== undefined && configKey(a) === configKey(b);
+}
+
 /** "I 10s · T 3s · R 15s · N 1 · seed 1s→1m ×2 +0–1s" */
 export function describeConfig(c: SweepConfig): string {
   return `I ${formatDuration(c.interval)} · T ${formatDuration(c.pongTimeout)} · R ${formatDuration(c.readDeadline)} · N ${c.missThreshold} · ${describeBackoff(c.backoff)}`;

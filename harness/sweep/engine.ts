@@ -29,12 +29,6 @@ import {
 } from './scenarios.ts';
 import { runCount, type SweepSpec } from './spec.ts';
 
-/** A cell with the one QoS number SweepCell has no field for yet: P_A. */
-export interface SweepCellWithAccuracy extends SweepCell {
-  /** P_A query accuracy: 1 − (time wrongly suspected) / (connection time observed). */
-  queryAccuracy: number;
-}
-
 export interface SweepProgress {
   start(cells: number, runs: number): void;
   /** Before each run. */
@@ -200,7 +194,7 @@ async function runCell(
   group: { run: RunConfig; preset?: Preset },
   scenario: SweepScenario,
   profile: LatencyProfile,
-): Promise<SweepCellWithAccuracy> {
+): Promise<SweepCell> {
   const backend = o.backend ?? 'sim';
   const who = group.preset?.name ?? describeConfig(group.run.config);
   const label = `${who} · ${scenarioName(scenario)} · ${profile.name}`;
@@ -226,7 +220,7 @@ async function runCell(
   const qos = cellQos(runs, spec.goals.detectSide);
   const path = pathOf(scenario, profile);
   const worst = worstOf(runs);
-  const cell: SweepCellWithAccuracy = {
+  const cell: SweepCell = {
     config: group.run.config,
     scenario: scenarioName(scenario),
     latencyProfile: profile.label,

@@ -27,11 +27,11 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatDuration } from '../scenario/duration.ts';
 import type { ScenarioIssue } from '../scenario/errors.ts';
 import { didYouMean, formatPath, friendlyIssues } from '../scenario/issues.ts';
+import { type Position, parseYamlSource, unreadable } from '../scenario/loader.ts';
 import type { RawIssue } from '../scenario/schema.ts';
 import { type AxisInput, parseCountAxis, parseDurationAxis } from './axis.ts';
 import { parseBackoff, parseBackoffObject } from './backoff.ts';
@@ -140,59 +140,14 @@ function knownKeysAt(p: readonly (string | number)[]): readonly string[] | undef
 
 type Path = (string | number)[];
 
-interface Located {
-  line: number;
-  column: number;
-}
-
-/**
- * Where a path points in the document: the value's first character, the key's when `atKey`, or the
- * closest ancestor that exists. (The scenario loader has the same job; its locate() is not exported.)
- */
-function positionOf(doc: Document, lines: LineCounter, p: Path, atKey: boolean): Located {
-  for (let n = p.length; n >= 0; n--) {
-    const here = p.slice(0, n);
-    if (atKey && n === p.length && n > 0) {
-      const parent = here.length > 1 ? doc.getIn(here.slice(0, -1), true) : doc.contents;
-      if (isMap(parent)) {
-        const pair = parent.items.find(
-          (i) => isPair(i) && isScalar(i.key) && String(i.key.value) === String(here.at(-1)),
-        );
-        const range = (pair?.key as Node | undefined)?.range;
-        if (range) return at(lines, range[0]);
-      }
-      continue;
-    }
-    const node = (n === 0 ? doc.contents : doc.getIn(here, true)) as Node | null | undefined;
-    if (node?.range) return at(lines, node.range[0]);
-  }
-  return { line: 1, column: 1 };
-}
-
-function at(lines: LineCounter, offset: number): Located {
-  const { line, col } = lines.linePos(offset);
-  return { line, column: col };
-}
-
 /** Parses a sweep file's text; `file` is used in messages and as the base of relative paths. */
 export function parseSweepText(text: string, file: string): FileParts {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new SweepSpecError(
-      doc.errors.map((e) => ({
-        file,
-        line: e.linePos?.[0].line,
-        column: e.linePos?.[0].col,
-        path: '',
-        message: `YAML syntax: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
-      })),
-    );
-  }
-  const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
-  const issues: (ScenarioIssue & Located)[] = [];
+  const source = parseYamlSource(text, file);
+  if (source.issues.length) throw new SweepSpecError(source.issues);
+  const raw = source.value;
+  const issues: (ScenarioIssue & Position)[] = [];
   const add = (p: Path, message: string, atKey = false) =>
-    issues.push({ file, ...positionOf(doc, lines, p, atKey), path: formatPath(p), message });
+    issues.push({ file, ...source.locate(p, atKey), path: formatPath(p), message });
   if (raw === null || raw === undefined) {
     add([], 'the file is empty: a sweep file is a mapping (grid, faults, latency, seeds, goals, …)');
     throw new SweepSpecError(issues);
@@ -223,7 +178,7 @@ export function parseSweepText(text: string, file: string): FileParts {
   const out = readParts(data, add);
   const scenarioSelectors = listOf(data.scenarios).map((selector, i) => {
     const p: Path = Array.isArray(data.scenarios) ? ['scenarios', i] : ['scenarios'];
-    return { selector, cwd: dir, origin: { file, ...positionOf(doc, lines, p, false), path: formatPath(p) } };
+    return { selector, cwd: dir, origin: { file, ...source.locate(p), path: formatPath(p) } };
   });
   if (issues.length === 0) return { parts: out, scenarioSelectors };
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -497,10 +452,7 @@ export async function loadSweepFile(file: string): Promise<FileParts> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why =
-      err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    throw new SweepSpecError([{ file, path: '', message: `cannot read the sweep file: ${why}` }]);
+    throw new SweepSpecError([{ file, path: '', message: `cannot read the sweep file: ${unreadable(e)}` }]);
   }
   return parseSweepText(text, file);
 }

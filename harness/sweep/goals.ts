@@ -16,6 +16,7 @@
  */
 import type { GoalVerdict, SweepConfig } from '../result.ts';
 import { fmtMs } from './describe.ts';
+import { bothWays, MSG_BOTH_WAYS, messageSplit } from './overhead.ts';
 import type { Leg } from './profiles.ts';
 import { latencyTolerance, pathExtremes } from './profiles.ts';
 import type { CellQos, DetectSide } from './qos.ts';
@@ -51,7 +52,7 @@ export function detectGoalName(g: DetectGoal, side: DetectSide): string {
 export const falseRateGoalName = (n: number) => `false detections ≤ ${num(n)} per conn·h`;
 export const toleranceGoalName = (l: number) => `tolerates +${d(l)} latency`;
 export const reconnectGoalName = (ms: number) => `p99 reconnect ≤ ${d(ms)}`;
-export const overheadGoalName = (n: number) => `heartbeat ≤ ${num(n)} msg per conn·h`;
+export const overheadGoalName = (n: number) => `heartbeat ≤ ${num(n)} ${MSG_BOTH_WAYS}`;
 
 /** The goals' names, in the order verdicts are listed. */
 export function goalNames(g: SweepGoals): string[] {
@@ -158,12 +159,12 @@ function reconnectVerdict(within: number, q: CellQos): GoalVerdict {
 
 function overheadVerdict(max: number, q: CellQos): GoalVerdict {
   const name = overheadGoalName(max);
-  const total = q.overhead.client.messagesPerHour + q.overhead.server.messagesPerHour;
+  const total = bothWays(q.overhead).messagesPerHour;
   const met = total <= max;
   return {
     goal: name,
     met,
-    why: `${total} msg per conn·h (client ${q.overhead.client.messagesPerHour} + server ${q.overhead.server.messagesPerHour}) ${met ? '≤' : '>'} ${num(max)}`,
+    why: `${total} ${MSG_BOTH_WAYS} (${messageSplit(q.overhead)}) ${met ? '≤' : '>'} ${num(max)}`,
   };
 }
 

@@ -14,7 +14,6 @@ export {
   type CellDetail,
   checkRunnable,
   runSweep,
-  type SweepCellWithAccuracy,
   type SweepProgress,
   type SweepRunOptions,
 } from './engine.ts';
@@ -22,7 +21,6 @@ export { COMMAND_LINE, SweepSpecError } from './errors.ts';
 export { loadSweepFile, parseSweepText } from './file.ts';
 export { parseFlags, type SweepFlags } from './flags.ts';
 export { goalNames, judgeCell, type SweepGoals } from './goals.ts';
-export { renderSweepJunit } from './junit.ts';
 export { findPreset, PRESETS, type Preset, parsePresets } from './presets.ts';
 export {
   BUILTIN_PROFILES,

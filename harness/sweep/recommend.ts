@@ -7,8 +7,10 @@
  * in that order. Every configuration that fails is listed with the goals it failed, the numbers and
  * where (scenario · latency profile).
  */
-import type { GoalVerdict, SweepCell, SweepConfig, SweepRecommendation } from '../result.ts';
+import type { SweepCell, SweepConfig, SweepRecommendation } from '../result.ts';
 import { describeConfig, fmtMs, fmtNumber, nominalMessagesPerHour } from './describe.ts';
+import { MSG_BOTH_WAYS } from './overhead.ts';
+import { type ConfigSummary, type FailedGoal, summarizeConfig } from './summary.ts';
 
 export interface Candidate {
   config: SweepConfig;
@@ -17,51 +19,20 @@ export interface Candidate {
   name?: string;
 }
 
-interface Summary {
+/** A candidate's worst case (summary.ts), its place in the grid and its cost by design. */
+interface Summary extends ConfigSummary {
   c: Candidate;
   index: number;
-  passed: boolean;
-  failed: (GoalVerdict & { where: string })[];
   nominal: number;
-  measured: number;
-  detectionP99?: number;
-  falseRate: number;
-  toleranceClient: number;
-  toleranceServer: number;
 }
 
 function summarize(c: Candidate, index: number): Summary {
-  const oneScenario = new Set(c.cells.map((x) => x.scenario)).size === 1;
-  const failed = c.cells.flatMap((cell) =>
-    cell.goals
-      .filter((g) => !g.met)
-      .map((g) => ({
-        ...g,
-        where: oneScenario ? cell.latencyProfile : `${cell.scenario} · ${cell.latencyProfile}`,
-      })),
-  );
-  const p99s = c.cells.flatMap((x) => (x.detection && x.detection.n > 0 ? [x.detection.p99] : []));
-  const s: Summary = {
-    c,
-    index,
-    passed: failed.length === 0 && c.cells.length > 0,
-    failed,
-    nominal: nominalMessagesPerHour(c.config),
-    measured: Math.max(
-      0,
-      ...c.cells.map((x) => x.overhead.client.messagesPerHour + x.overhead.server.messagesPerHour),
-    ),
-    falseRate: Math.max(0, ...c.cells.map((x) => x.falseDetectionRate)),
-    toleranceClient: Math.min(...c.cells.map((x) => x.latencyTolerance.client)),
-    toleranceServer: Math.min(...c.cells.map((x) => x.latencyTolerance.server)),
-  };
-  if (p99s.length) s.detectionP99 = Math.max(...p99s);
-  return s;
+  return { ...summarizeConfig(c.config, c.cells), c, index, nominal: nominalMessagesPerHour(c.config) };
 }
 
 /** The ranking keys, in order: cost by design, detection speed, robustness, measured cost. */
 const KEYS: { key: (s: Summary) => number; behind: (a: Summary, b: Summary) => string }[] = [
-  { key: (s) => s.nominal, behind: (a, b) => `${a.nominal} msg per conn·h${pct(a.nominal, b.nominal)}` },
+  { key: (s) => s.nominal, behind: (a, b) => `${a.nominal} ${MSG_BOTH_WAYS}${pct(a.nominal, b.nominal)}` },
   {
     key: (s) => s.detectionP99 ?? Infinity,
     behind: (a, b) =>
@@ -78,9 +49,9 @@ const KEYS: { key: (s: Summary) => number; behind: (a: Summary, b: Summary) => s
       `same cost and detection, less server latency tolerance (${fmtMs(a.toleranceServer)} vs ${fmtMs(b.toleranceServer)})`,
   },
   {
-    key: (s) => s.measured,
+    key: (s) => s.overhead.messagesPerHour,
     behind: (a, b) =>
-      `same cost by design, more measured overhead (${a.measured} vs ${b.measured} msg per conn·h)`,
+      `same cost by design, more measured overhead (${a.overhead.messagesPerHour} vs ${b.overhead.messagesPerHour} ${MSG_BOTH_WAYS})`,
   },
 ];
 
@@ -107,9 +78,9 @@ function label(s: Summary): string {
 
 function numbers(s: Summary): string {
   const parts = [
-    `${s.nominal} heartbeat msg per conn·h (measured ${s.measured})`,
+    `${s.nominal} heartbeat ${MSG_BOTH_WAYS} by design (measured ${s.overhead.messagesPerHour})`,
     s.detectionP99 === undefined ? 'no detection measured' : `p99 detection ${fmtMs(s.detectionP99)}`,
-    `${fmtNumber(s.falseRate)} false detections per conn·h`,
+    `${fmtNumber(s.falseDetectionRate)} false detections per conn·h`,
     `latency tolerance client ${fmtMs(s.toleranceClient)} / server ${fmtMs(s.toleranceServer)}`,
   ];
   return parts.join(', ');
@@ -119,7 +90,7 @@ function numbers(s: Summary): string {
  * Why a configuration fails: each failed goal once, with its numbers and where it failed (the same
  * numbers in several places are written once, with every place).
  */
-export function failureReasons(failed: readonly (GoalVerdict & { where: string })[], limit = 3): string {
+export function failureReasons(failed: readonly FailedGoal[], limit = 3): string {
   const byGoal = new Map<string, Map<string, string[]>>();
   for (const f of failed) {
     const whys = byGoal.get(f.goal) ?? new Map<string, string[]>();
@@ -151,8 +122,8 @@ export interface RecommendOptions {
 
 export function recommend(candidates: readonly Candidate[], o: RecommendOptions = {}): SweepRecommendation {
   const all = candidates.map(summarize);
-  const passing = all.filter((s) => s.passed).sort(byCost);
-  const failing = all.filter((s) => !s.passed);
+  const passing = all.filter((s) => s.goalsMet).sort(byCost);
+  const failing = all.filter((s) => !s.goalsMet);
   const rejected = failing.map((s) => ({
     config: s.c.config,
     why: s.c.cells.length === 0 ? 'no cells were run' : failureReasons(s.failed),
@@ -164,7 +135,7 @@ export function recommend(candidates: readonly Candidate[], o: RecommendOptions 
     );
   }
   const presets = (o.presets ?? []).map(summarize);
-  const passingPresets = presets.filter((p) => p.passed).sort(byCost);
+  const passingPresets = presets.filter((p) => p.goalsMet).sort(byCost);
 
   const best = passing[0];
   if (!best) {
@@ -176,7 +147,7 @@ export function recommend(candidates: readonly Candidate[], o: RecommendOptions 
       `No configuration met every goal (${all.length} tried).`,
       closest ? `Closest: ${label(closest)}, which fails ${failureReasons(closest.failed, 2)}.` : '',
       passingPresets.length
-        ? `Presets that do meet them: ${passingPresets.map((p) => `${p.c.name} (${p.nominal} msg per conn·h)`).join(', ')}.`
+        ? `Presets that do meet them: ${passingPresets.map((p) => `${p.c.name} (${p.nominal} ${MSG_BOTH_WAYS})`).join(', ')}.`
         : '',
       ...notes,
     ]
@@ -210,7 +181,7 @@ export function recommend(candidates: readonly Candidate[], o: RecommendOptions 
     ...passingPresets
       .filter((p) => byCost(p, best) < 0)
       .slice(0, 1)
-      .map((p) => `Preset ${p.c.name} meets the goals too, cheaper: ${p.nominal} msg per conn·h.`),
+      .map((p) => `Preset ${p.c.name} meets the goals too, cheaper: ${p.nominal} ${MSG_BOTH_WAYS}.`),
     ...notes,
   ]
     .filter(Boolean)

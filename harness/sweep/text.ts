@@ -4,19 +4,17 @@
  * Plain text, fixed-width columns; the HTML and Markdown reports carry the full detail.
  */
 import type { SweepCell, SweepConfig, SweepResult } from '../result.ts';
-import { configKey, describeConfig, fmtMs, fmtNumber } from './describe.ts';
+import { configKey, describeConfig, fmtMs, fmtNumber, sameConfig } from './describe.ts';
+import { MSG_BOTH_WAYS } from './overhead.ts';
 import { PRESETS } from './presets.ts';
 import { BUILTIN_PROFILES } from './profiles.ts';
+import { summarizeConfig } from './summary.ts';
 
 interface Row {
   mark: string;
   name: string;
+  config: SweepConfig;
   cells: SweepCell[];
-}
-
-function worst(values: (number | undefined)[], pick: (...v: number[]) => number): number | undefined {
-  const v = values.filter((x): x is number => x !== undefined);
-  return v.length ? pick(...v) : undefined;
 }
 
 function columns(rows: string[][]): string[] {
@@ -31,44 +29,18 @@ function columns(rows: string[][]): string[] {
 
 function row(r: Row, goals: string[]): string[] {
   const d = (v: number | undefined) => (v === undefined ? '—' : fmtMs(v));
-  const p99 = worst(
-    r.cells.map((c) => c.detection?.p99),
-    Math.max,
-  );
-  const rec = worst(
-    r.cells.map((c) => c.reconnect?.p99),
-    Math.max,
-  );
-  const fr = worst(
-    r.cells.map((c) => c.falseDetectionRate),
-    Math.max,
-  );
-  const msgs = worst(
-    r.cells.map((c) => c.overhead.client.messagesPerHour + c.overhead.server.messagesPerHour),
-    Math.max,
-  );
-  const tc = worst(
-    r.cells.map((c) => c.latencyTolerance.client),
-    Math.min,
-  );
-  const ts = worst(
-    r.cells.map((c) => c.latencyTolerance.server),
-    Math.min,
-  );
+  const s = summarizeConfig(r.config, r.cells);
   const marks = goals
-    .map((g, i) => {
-      const failed = r.cells.some((c) => c.goals.some((v) => v.goal === g && !v.met));
-      return `${failed ? '✗' : '✓'}${i + 1}`;
-    })
+    .map((g, i) => `${s.failed.some((f) => f.goal === g) ? '✗' : '✓'}${i + 1}`)
     .join(' ');
   return [
     r.mark,
     r.name,
-    d(p99),
-    fr === undefined ? '—' : fmtNumber(fr),
-    d(rec),
-    msgs === undefined ? '—' : String(msgs),
-    `${d(tc)} / ${d(ts)}`,
+    d(s.detectionP99),
+    fmtNumber(s.falseDetectionRate),
+    d(s.reconnectP99),
+    String(s.overhead.messagesPerHour),
+    `${d(s.toleranceClient)} / ${d(s.toleranceServer)}`,
     marks,
   ];
 }
@@ -79,20 +51,18 @@ const HEADER = [
   'p99 T_D',
   'false/conn·h',
   'reconnect p99',
-  'msg/conn·h',
+  MSG_BOTH_WAYS,
   'tolerance C / S',
   'goals',
 ];
 
 export function sweepSummary(r: SweepResult): string {
   const rec = r.recommendation;
-  const same = (a: SweepConfig | undefined, b: SweepConfig) =>
-    a !== undefined && configKey(a) === configKey(b);
   // When only presets ran, the candidates are the presets: call them by name.
   const presetsOnly =
     r.presets.length > 0 && r.cells.every((c) => r.presets.some((p) => p.cells.includes(c)));
   const nameOf = (c: SweepConfig) => {
-    const p = presetsOnly ? r.presets.find((x) => same(x.config, c)) : undefined;
+    const p = presetsOnly ? r.presets.find((x) => sameConfig(x.config, c)) : undefined;
     return p ? `${p.name}: ${describeConfig(c)}` : describeConfig(c);
   };
   const groups = new Map<string, Row>();
@@ -101,8 +71,8 @@ export function sweepSummary(r: SweepResult): string {
     const g = groups.get(key);
     if (g) g.cells.push(cell);
     else {
-      const mark = same(rec.best, cell.config) ? '★' : same(rec.runnerUp, cell.config) ? '☆' : '';
-      groups.set(key, { mark, name: nameOf(cell.config), cells: [cell] });
+      const mark = sameConfig(rec.best, cell.config) ? '★' : sameConfig(rec.runnerUp, cell.config) ? '☆' : '';
+      groups.set(key, { mark, name: nameOf(cell.config), config: cell.config, cells: [cell] });
     }
   }
   for (const g of groups.values()) {
@@ -130,7 +100,12 @@ export function sweepSummary(r: SweepResult): string {
     out.push('', 'presets:');
     const rows = r.presets.map((p) =>
       row(
-        { mark: p.cells.every((c) => c.goals.every((v) => v.met)) ? '✓' : '✗', name: p.name, cells: p.cells },
+        {
+          mark: p.cells.every((c) => c.goals.every((v) => v.met)) ? '✓' : '✗',
+          name: p.name,
+          config: p.config,
+          cells: p.cells,
+        },
         r.goals,
       ),
     );

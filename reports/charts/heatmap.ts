@@ -5,18 +5,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { SweepCell, SweepConfig } from '../../harness/result.ts';
+import { restKey, seconds } from '../sweep-summary.ts';
 import { COLORS, MONO } from './vega.ts';
-
-export function seconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : Number(s.toFixed(2))} s`;
-}
-
-/** Parameters other than interval and pong timeout, as a short label (a heatmap row when they vary). */
-export function restKey(c: SweepConfig): string {
-  const b = c.backoff;
-  return `R ${seconds(c.readDeadline)} · N ${c.missThreshold} · backoff ${seconds(b.base)}→${seconds(b.cap)} ×${b.multiplier} ${b.variant}`;
-}
 
 export interface HeatmapMetric {
   title: string;

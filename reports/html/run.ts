@@ -6,10 +6,17 @@
  *   #expectations-<n>, #faults-<n>, #qos-<n>, #parity-<n>, #replay-<n>, #environment-<n>.
  */
 import type { ScenarioResult } from '../../harness/result.ts';
+import {
+  bothWays,
+  MSG_BOTH_WAYS,
+  MSG_CLIENT,
+  MSG_SERVER,
+  messageSplit,
+} from '../../harness/sweep/overhead.ts';
 import { ecdfSpec } from '../charts/distribution.ts';
 import { laneTimeline, zoomTimeline, zoomWindows } from '../charts/timeline.ts';
 import { COLORS, renderChart } from '../charts/vega.ts';
-import { fmtBytes, fmtClock, fmtDuration, fmtMs, fmtNum, fmtPercent } from '../format.ts';
+import { fmtAccuracy, fmtBytes, fmtClock, fmtDuration, fmtMs, fmtNum } from '../format.ts';
 import { runQos } from '../qos.ts';
 import { assertScenarioResults } from '../validate.ts';
 import { type Html, html, join } from './markup.ts';
@@ -197,6 +204,7 @@ function faultsTable(r: ScenarioResult, n: number): Html {
 
 function qosTable(r: ScenarioResult, n: number): Html {
   const q = runQos(r);
+  const both = bothWays(r.overhead);
   const ms = (v: number) => (Number.isNaN(v) ? '—' : fmtMs(Math.round(v)));
   const rows: [string, string, string][] = [
     ['false detections (mistakes)', String(q.mistakes), ''],
@@ -209,18 +217,23 @@ function qosTable(r: ScenarioResult, n: number): Html {
     ],
     [
       'P_A query accuracy',
-      Number.isNaN(q.queryAccuracy) ? '—' : fmtPercent(q.queryAccuracy),
+      Number.isNaN(q.queryAccuracy) ? '—' : fmtAccuracy(q.queryAccuracy),
       '1 − E(T_M)/E(T_MR)',
     ],
     [
-      'client heartbeat overhead',
-      `${fmtNum(r.overhead.client.messagesPerHour, 1)} msg/h · ${fmtBytes(r.overhead.client.bytesPerHour)}/h`,
-      'F20',
+      'heartbeat overhead, client',
+      `${fmtNum(r.overhead.client.messagesPerHour, 1)} ${MSG_CLIENT} · ${fmtBytes(r.overhead.client.bytesPerHour)}/conn·h`,
+      'F20: what the client writes (pings)',
     ],
     [
-      'server heartbeat overhead',
-      `${fmtNum(r.overhead.server.messagesPerHour, 1)} msg/h · ${fmtBytes(r.overhead.server.bytesPerHour)}/h`,
-      'F20',
+      'heartbeat overhead, server',
+      `${fmtNum(r.overhead.server.messagesPerHour, 1)} ${MSG_SERVER} · ${fmtBytes(r.overhead.server.bytesPerHour)}/conn·h`,
+      'F20: what the server writes (pongs)',
+    ],
+    [
+      'heartbeat overhead, both ways',
+      `${fmtNum(both.messagesPerHour, 1)} ${MSG_BOTH_WAYS} · ${fmtBytes(both.bytesPerHour)}/conn·h`,
+      'F20: client + server, as sweeps count it',
     ],
   ];
   const falseRows = r.falseDetections.map((f) => ({
@@ -302,8 +315,8 @@ function keyStats(r: ScenarioResult): Html {
   items.push(
     stat(
       'heartbeat',
-      `${fmtNum(r.overhead.client.messagesPerHour, 0)}/h`,
-      fmtBytes(r.overhead.client.bytesPerHour) + '/h client',
+      fmtNum(bothWays(r.overhead).messagesPerHour, 0),
+      `${MSG_BOTH_WAYS} (${messageSplit(r.overhead)})`,
     ),
   );
   return html`<div class="stats">${items}</div>`;

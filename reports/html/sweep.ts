@@ -5,13 +5,16 @@
  */
 import type { SweepCell, SweepResult } from '../../harness/result.ts';
 import { spreadSpec } from '../charts/distribution.ts';
-import { heatmapSpec, restKey, seconds } from '../charts/heatmap.ts';
+import { heatmapSpec } from '../charts/heatmap.ts';
 import { COLORS, renderChart } from '../charts/vega.ts';
-import { fmtBytes, fmtDuration, fmtMs, fmtNum } from '../format.ts';
+import { bothWays, MSG_BOTH_WAYS } from '../../harness/sweep/overhead.ts';
+import { fmtAccuracy, fmtBytes, fmtDuration, fmtMs, fmtNum } from '../format.ts';
 import {
   type ConfigSummary,
   configLabel,
+  restKey,
   sameConfig,
+  seconds,
   summarizeConfig,
   summarizeConfigs,
 } from '../sweep-summary.ts';
@@ -36,8 +39,13 @@ function summaryStats(s: ConfigSummary): Html {
       'per conn·h (worst)',
       s.falseDetectionRate > 0,
     ),
+    stat('query accuracy P_A', opt(s.queryAccuracy, fmtAccuracy), 'lowest cell'),
     stat('reconnect p99', opt(s.reconnectP99, fmtDuration)),
-    stat('heartbeat', `${fmtNum(s.messagesPerHour, 0)}/h`, `${fmtBytes(s.bytesPerHour)}/h client`),
+    stat(
+      'heartbeat',
+      fmtNum(s.overhead.messagesPerHour, 0),
+      `${MSG_BOTH_WAYS} · ${fmtBytes(s.overhead.bytesPerHour)}/conn·h (worst)`,
+    ),
     stat(
       'latency tolerance',
       fmtDuration(s.toleranceClient),
@@ -60,7 +68,7 @@ function recommendation(sweep: SweepResult, summaries: ConfigSummary[]): Html {
   const runnerBlock = rec.runnerUp
     ? html`<div id="runner-up" class="note"><b>Runner-up:</b> <span class="mono">${configLabel(rec.runnerUp, true)}</span>${
         runnerUp
-          ? html` — p99 detection ${opt(runnerUp.detectionP99, fmtDuration)}, ${fmtNum(runnerUp.falseDetectionRate, 2)} false/conn·h, ${fmtNum(runnerUp.messagesPerHour, 0)} msg/h`
+          ? html` — p99 detection ${opt(runnerUp.detectionP99, fmtDuration)}, ${fmtNum(runnerUp.falseDetectionRate, 2)} false/conn·h, ${fmtNum(runnerUp.overhead.messagesPerHour, 0)} ${MSG_BOTH_WAYS}`
           : ''
       }</div>`
     : '';
@@ -164,13 +172,15 @@ function cellsTable(sweep: SweepResult): Html {
       { title: 'false/h', num: true },
       { title: 'T_M med', num: true },
       { title: 'T_MR med', num: true },
+      { title: 'P_A', num: true },
       { title: 'reconn. p99', num: true },
-      { title: 'msg · bytes /h', num: true },
+      { title: `${MSG_BOTH_WAYS} · bytes`, num: true },
       { title: 'tol. C / S', num: true },
       { title: 'goals' },
     ],
     sweep.cells.map((c) => {
       const det = st(c.detection);
+      const both = bothWays(c.overhead);
       const met = c.goals.every((g) => g.met);
       return {
         verdict: met,
@@ -191,8 +201,9 @@ function cellsTable(sweep: SweepResult): Html {
           html`<span class="${c.falseDetectionRate > 0 ? 'bad' : ''}">${fmtNum(c.falseDetectionRate, 2)}</span>`,
           opt(st(c.mistakeDuration)?.median, n),
           opt(st(c.mistakeRecurrence)?.median, fmtDuration),
+          opt(c.queryAccuracy, fmtAccuracy),
           opt(st(c.reconnect)?.p99, n),
-          html`${fmtNum(c.overhead.client.messagesPerHour, 0)} · ${fmtBytes(c.overhead.client.bytesPerHour)}`,
+          html`${fmtNum(both.messagesPerHour, 0)} · ${fmtBytes(both.bytesPerHour)}`,
           html`${n(c.latencyTolerance.client)} / ${n(c.latencyTolerance.server)}`,
           html`<span class="goals nowrap">${c.goals.map((g) => {
             const i = sweep.goals.indexOf(g.goal);
@@ -235,7 +246,7 @@ function presetsTable(sweep: SweepResult, best: ConfigSummary | undefined): Html
       { title: 'max', num: true },
       { title: 'false/h', num: true },
       { title: 'reconn. p99', num: true },
-      { title: 'msg/h', num: true },
+      { title: MSG_BOTH_WAYS, num: true },
       { title: 'tol. client', num: true },
       { title: 'failed goals' },
     ],
@@ -250,7 +261,7 @@ function presetsTable(sweep: SweepResult, best: ConfigSummary | undefined): Html
         opt(r.s.detectionMax, fmtDuration),
         fmtNum(r.s.falseDetectionRate, 2),
         opt(r.s.reconnectP99, fmtDuration),
-        fmtNum(r.s.messagesPerHour, 0),
+        fmtNum(r.s.overhead.messagesPerHour, 0),
         fmtDuration(r.s.toleranceClient),
         r.s.failed.length === 0 ? html`<span class="dim">—</span>` : failedGoals(r.s),
       ],
@@ -278,7 +289,7 @@ export async function renderSweepHtml(sweep: SweepResult, meta: ReportMeta = {})
   const body = html`${recommendation(sweep, summaries)}
 ${await heatmaps(sweep)}
 ${await spread(sweep, summaries, width)}
-<section class="card" id="cells-section"><div class="card-head"><h2>Every cell</h2><span class="sub">${sweep.seeds.length} seeds per cell · times in ms unless marked · T_D detection, T_M mistake duration, T_MR mistake recurrence · tolerance: added latency tolerated (client T − r, server R − I)</span></div><p class="note">Goals: ${join(
+<section class="card" id="cells-section"><div class="card-head"><h2>Every cell</h2><span class="sub">${sweep.seeds.length} seeds per cell · times in ms unless marked · T_D detection, T_M mistake duration, T_MR mistake recurrence, P_A query accuracy · heartbeat overhead per connection-hour both ways (client pings + server pongs) · tolerance: added latency tolerated (client T − r, server R − I)</span></div><p class="note">Goals: ${join(
     sweep.goals.map((g, i) => html`<b>${i + 1}</b> ${g}`),
     ' · ',
   )}</p><div style="overflow-x:auto">${cellsTable(sweep)}</div></section>

@@ -141,8 +141,8 @@ describe('compareResults: disagreement', () => {
     expect(disagreeing(rows(60_000, 'write-deadline'))).toEqual(['false detection · client reason']);
   });
 
-  it('expectation verdicts must be equal (state: not a time parity measures)', () => {
-    const name = 'state (side=client, state=SUSPECT, within=8000, fault=blackhole)';
+  it('expectation verdicts must be equal (a state without a time limit is not about a time)', () => {
+    const name = 'state (side=client, state=SUSPECT, fault=blackhole)';
     const rows = compareResults(
       result('sim', { expectations: [{ name, passed: true, detail: 'ok' }] }),
       result('toxiproxy', {
@@ -156,6 +156,25 @@ describe('compareResults: disagreement', () => {
       toxiproxy: 'fail: client never reached SUSPECT',
       tolerance: 'exact verdict',
     });
+  });
+
+  it('a state reached within a time of the onset is judged by the detection rows of that fault', () => {
+    const name = 'state (side=client, state=SUSPECT, within=8000, fault=blackhole)';
+    const verdicts = (passed: boolean) => [
+      { name, passed, detail: passed ? 'ok' : 'client never reached SUSPECT' },
+    ];
+    const sim = result('sim', { expectations: verdicts(true) });
+    const explained = compareResults(sim, result('toxiproxy', { expectations: verdicts(false) }), TOL);
+    expect(disagreeing(explained)).toEqual([]);
+    const late = compareResults(
+      sim,
+      result('toxiproxy', {
+        detections: [detection('client', 20_000, 'heartbeat-timeout'), detection('server', 9000, 'fin')],
+        expectations: verdicts(false),
+      }),
+      TOL,
+    );
+    expect(disagreeing(late)).toEqual(['blackhole · client detection Δ', `expect: ${name}`]);
   });
 
   it('a time verdict that flips only because a time within the tolerance crossed its limit agrees, saying so', () => {
@@ -195,6 +214,30 @@ describe('compareResults: disagreement', () => {
     expect(disagreeing(at(6))).toEqual([]);
     expect(disagreeing(at(4))).toEqual([]);
     expect(disagreeing(at(7))).toEqual(['blackhole · client reconnect attempts']);
+  });
+
+  it('attempts are compared at the pace of the real outage: a later real detection leaves room for fewer', () => {
+    // Sim: detected at 54 000, 6 attempts until the heal at 120 000 (66 s). Real: detected 30 s later
+    // (36 s outage), so the same pace fits 6 · 36/66 ≈ 3.3 attempts.
+    const at = (attempts: number) =>
+      rowOf(
+        compareResults(
+          result('sim', { reconnects: [reconnect(800, 6)] }),
+          result('toxiproxy', {
+            detections: [detection('client', 39_000, 'heartbeat-timeout'), detection('server', 9000, 'fin')],
+            reconnects: [reconnect(800, attempts)],
+          }),
+          TOL,
+          { simDials: { client: [] } },
+        ),
+        'blackhole · client reconnect attempts',
+      );
+    expect(at(3)).toMatchObject({
+      agree: true,
+      tolerance: '±1, around 3.3: the real outage is 36000 ms, not 66000 ms',
+    });
+    expect(at(4).agree).toBe(true);
+    expect(at(6).agree).toBe(false);
   });
 
   it('many attempts in an outage widen the count by their drift: 24 cycles × 125 ms in 66 s ≈ 1 more', () => {

@@ -93,12 +93,12 @@ describe('parityTimeScale: ≤ ~5 s real, but every timing ≥ 20 real ms', () =
     expect(parityTimeScale(s, { budgetMs: 1800 }).timeScale).toBe(0.05);
   });
 
-  it('latency jitter is summed over the two directions for the tolerance', () => {
+  it('latency jitter adds 2·(J_up + J_down) to the tolerance: two independent draws per leg', () => {
     const s = scenario(`faults:
   - { id: up, at: 45s, fault: { type: latency, stream: upstream, latency: 100ms, jitter: 30ms } }
   - { id: down, at: 45s, fault: { type: latency, stream: downstream, latency: 100ms, jitter: 50ms } }`);
-    expect(toxicJitter(s)).toBe(80);
-    expect(parityTolerance(0.01, { jitter: toxicJitter(s) }).absolute).toBe(3080);
+    expect(toxicJitter(s)).toBe(160);
+    expect(parityTolerance(0.01, { jitter: toxicJitter(s) }).absolute).toBe(3160);
   });
 });
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SweepResult } from '../../harness/result.ts';
 import { renderSweepHtml } from '../../reports/index.ts';
+import { fmtAccuracy } from '../../reports/format.ts';
 import { configLabel } from '../../reports/sweep-summary.ts';
 import { sweepFixture } from './fixtures.ts';
 import { byId, childElements, findAll, hasClass, parseXml, textOf, type XmlElement } from './xml.ts';
@@ -70,6 +71,21 @@ describe('sweep report HTML', () => {
     const first = childElements(rows[0]!, 'td').map(textOf);
     expect(first[1]).toBe('5 s / 2 s / 14 s / 1');
     expect(first[5]).toBe(String(sweep.cells[0]!.detection!.p99).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202F'));
+  });
+
+  it('shows P_A (query accuracy) next to T_M and T_MR, never rounding a shortfall up to 100 %', () => {
+    const table = byId(doc, 'cells')!;
+    const heads = findAll(table, (e) => e.name === 'th').map(textOf);
+    const col = heads.indexOf('P_A');
+    expect(heads.slice(col - 2, col + 1)).toEqual(['T_M med', 'T_MR med', 'P_A']);
+    const rows = verdictRows(table).map((r) => childElements(r, 'td').map(textOf));
+    rows.forEach((row, i) => expect(row[col]).toBe(fmtAccuracy(sweep.cells[i]!.queryAccuracy!)));
+    const imperfect = sweep.cells.filter((c) => c.queryAccuracy! < 1);
+    expect(imperfect.length).toBeGreaterThan(0);
+    for (const c of imperfect) expect(fmtAccuracy(c.queryAccuracy!)).not.toBe('100 %');
+    expect(fmtAccuracy(0.99999)).toBe('99.999 %');
+    expect(fmtAccuracy(1)).toBe('100 %');
+    expect(textOf(byId(doc, 'best')!)).toContain('query accuracy P_A');
   });
 
   it('compares presets against the recommended configuration', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fmtAccuracy, fmtDuration } from '../../reports/format.ts';
 import { mdCode, mdText, renderMarkdown } from '../../reports/markdown.ts';
 import { configLabel } from '../../reports/sweep-summary.ts';
 import { HOSTILE, hostileRun, runFixture, sweepFixture } from './fixtures.ts';
@@ -129,6 +130,24 @@ describe('Markdown summary for a pull request', () => {
       'MQTT (mqtt.js)',
     ]);
     expect(md).toContain('<details><summary>Rejected (7)</summary>');
+  });
+
+  it('shows T_M, T_MR and P_A per configuration (worst cell), and labels overhead as both ways', () => {
+    const sweep = sweepFixture();
+    const [configs] = tables(renderMarkdown(sweep));
+    const head = configs![0]!;
+    const col = head.indexOf('P_A');
+    expect(head.slice(col - 2, col + 1)).toEqual(['T_M med', 'T_MR med', 'P_A']);
+    expect(head).toContain('msg/conn·h both ways');
+    const configsInOrder = [...new Map(sweep.cells.map((c) => [JSON.stringify(c.config), c.config])).values()];
+    configsInOrder.forEach((config, i) => {
+      const mine = sweep.cells.filter((c) => c.config === config);
+      const lowest = Math.min(...mine.map((c) => c.queryAccuracy!));
+      expect(configs![i + 2]![col]).toBe(fmtAccuracy(lowest));
+      const tmr = mine.flatMap((c) => (c.mistakeRecurrence ? [c.mistakeRecurrence.median] : []));
+      expect(configs![i + 2]![col - 1]).toBe(tmr.length ? fmtDuration(Math.min(...tmr)) : '—');
+    });
+    expect(configs!.slice(2).some((r) => r[col] !== '100 %')).toBe(true);
   });
 
   it('neutralises HTML, table pipes, code fences and @mentions coming from results', () => {

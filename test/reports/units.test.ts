@@ -3,7 +3,8 @@ import { binHeartbeats, binWidth, clockTicks, zoomWindows } from '../../reports/
 import { cleanText, esc, escAttr, slug } from '../../reports/escape.ts';
 import { fmtClock, fmtDuration, fmtMs, fmtNum } from '../../reports/format.ts';
 import { runQos } from '../../reports/qos.ts';
-import { ecdf, quantile, sampleStats } from '../../reports/stats.ts';
+import { nearestRank, summarize } from '../../harness/sweep/stats.ts';
+import { ecdf } from '../../reports/stats.ts';
 import { blackHoleRun, latencySpikeRun } from './fixtures.ts';
 
 describe('escaping', () => {
@@ -39,9 +40,10 @@ describe('number formatting (exact ms in tables)', () => {
 describe('statistics', () => {
   it('nearest-rank quantiles report measured values', () => {
     const v = [5, 1, 4, 2, 3];
-    expect(quantile([1, 2, 3, 4, 5], 0.5)).toBe(3);
-    expect(sampleStats(v)).toEqual({ n: 5, min: 1, median: 3, p99: 5, max: 5 });
-    expect(sampleStats([])).toEqual({ n: 0, min: 0, median: 0, p99: 0, max: 0 });
+    expect(nearestRank([1, 2, 3, 4, 5], 0.5)).toBe(3);
+    expect(nearestRank([1, 2, 3, 4], 0.5)).toBe(2);
+    expect(summarize(v)).toEqual({ n: 5, min: 1, median: 3, p99: 5, max: 5 });
+    expect(summarize([])).toBeUndefined();
     expect(ecdf([2, 1, 2])).toEqual([
       { value: 1, fraction: 1 / 3 },
       { value: 2, fraction: 1 },
@@ -68,11 +70,15 @@ describe('QoS metrics (BOUNDS.md T_M, T_MR, λ_M, P_A)', () => {
       { side: 'client', conn: 'c1', reason: 'heartbeat-timeout', at: 100_000 },
       { side: 'client', conn: 'c1', reason: 'heartbeat-timeout', at: 400_000 },
     ];
-    r.lanes = [
-      { conn: 'c1', client: 'k', opened: 0, events: [] },
-      { conn: 'c2', client: 'k', opened: 101_000, events: [] },
-      { conn: 'c3', client: 'k', opened: 403_000, events: [] },
-    ];
+    const lane = (conn: string, opened: number) => ({
+      conn,
+      client: 'k',
+      opened,
+      events: [{ t: opened, kind: 'connect' as const, side: 'client' as const }],
+    });
+    // c4 opens but never connects: trust comes back only with an established connection.
+    r.lanes = [lane('c1', 0), lane('c2', 101_000), { conn: 'c4', client: 'k', opened: 402_000, events: [] }];
+    r.lanes.push(lane('c3', 403_000));
     const q = runQos(r);
     expect(q.mistakeDurations).toEqual([1000, 3000]);
     expect(q.recurrences).toEqual([300_000]);

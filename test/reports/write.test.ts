@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../harness/result.ts';
 import { ReportError } from '../../reports/errors.ts';
-import { formatFor, writeReport } from '../../reports/write.ts';
+import { formatFor, renderReport, writeReport } from '../../reports/write.ts';
 import { latencySpikeRun, sweepFixture } from './fixtures.ts';
-import { parseXml } from './xml.ts';
+import { childElements, parseXml } from './xml.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -42,13 +42,18 @@ describe('writeReport chooses the format by extension', () => {
     );
   });
 
-  it('renders a sweep as HTML and refuses JUnit for sweeps', async () => {
+  it('renders a sweep as HTML, JUnit (a suite per configuration) and Markdown', async () => {
+    const sweep = sweepFixture();
     const path = join(dir, 'sweep.html');
-    expect(await writeReport(path, sweepFixture())).toBe('html');
+    expect(await writeReport(path, sweep)).toBe('html');
     expect(parseXml(await readFile(path, 'utf8')).name).toBe('html');
-    const err = await writeReport(join(dir, 'sweep.xml'), sweepFixture()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ReportError);
-    expect((err as ReportError).code).toBe('unknown-format');
+    expect(await writeReport(join(dir, 'sweep.xml'), sweep)).toBe('junit');
+    const junit = parseXml(await readFile(join(dir, 'sweep.xml'), 'utf8'));
+    const suites = childElements(junit, 'testsuite');
+    // the recommendation, the 3×3 grid, and three presets that are not grid configurations
+    expect(suites).toHaveLength(1 + 9 + sweep.presets.length);
+    expect(await renderReport('junit', sweep)).toBe(await readFile(join(dir, 'sweep.xml'), 'utf8'));
+    expect(await writeReport(join(dir, 'sweep.md'), sweep)).toBe('markdown');
   });
 
   it('reports bad input and unwritable paths as ReportErrors', async () => {

@@ -8,6 +8,8 @@ import {
   loadScenarioFile,
   loadScenarios,
   loadScenarioText,
+  parseYamlSource,
+  unreadable,
 } from '../../harness/scenario/loader.ts';
 import { referenceConfigOf } from '../../harness/scenario/schema.ts';
 
@@ -282,6 +284,60 @@ describe('loadScenarios (files, directories, patterns)', () => {
   it('scenario names must be unique across files', async () => {
     await expect(loadScenarios(['dup'], { cwd: dir })).rejects.toThrow(
       'dup/y.yaml:2:7: name: scenario name "same" is already used by dup/x.yaml',
+    );
+  });
+});
+
+describe('parseYamlSource / locate (the position lookup the scenario and sweep loaders share)', () => {
+  const source = parseYamlSource(
+    lines(
+      'name: x', //
+      'base: &b',
+      '  interval: 5s',
+      'config: *b',
+      'faults:',
+      '  - at: 10s',
+      '    fault:',
+      '      type: lag',
+      'empty:',
+    ),
+    'f.yaml',
+  );
+
+  it('points at a value, or at its key when atKey', () => {
+    expect(source.issues).toEqual([]);
+    expect(source.locate(['faults', 0, 'fault', 'type'])).toEqual({ line: 8, column: 13 });
+    expect(source.locate(['faults', 0, 'fault', 'type'], true)).toEqual({ line: 8, column: 7 });
+    expect(source.locate(['faults', 0])).toEqual({ line: 6, column: 5 });
+  });
+
+  it('points at the key of an empty value, through aliases, and at the closest ancestor of a missing path', () => {
+    expect(source.locate(['empty'])).toEqual({ line: 9, column: 1 });
+    expect(source.locate(['config', 'interval'])).toEqual({ line: 3, column: 13 });
+    expect(source.locate(['faults', 3, 'at'])).toEqual({ line: 6, column: 3 });
+    expect(source.locate(['nope', 'deeper'])).toEqual({ line: 1, column: 1 });
+    expect(source.value).toMatchObject({ config: { interval: '5s' } });
+  });
+
+  it('turns syntax errors, duplicate keys and alias bombs into positioned issues instead of throwing', () => {
+    const dup = parseYamlSource('a: 1\na: 2\n', 'dup.yaml');
+    expect(dup.issues).toHaveLength(1);
+    expect(dup.issues[0]).toMatchObject({ file: 'dup.yaml', line: 2, path: '' });
+    expect(dup.issues[0]!.message).toMatch(/^YAML syntax: /);
+    expect(dup.value).toBeUndefined();
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) bomb.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`);
+    const laughs = parseYamlSource(bomb.join('\n'), 'bomb.yaml');
+    expect(laughs.issues).toHaveLength(1);
+    expect(laughs.issues[0]).toMatchObject({ file: 'bomb.yaml', line: 1, column: 1 });
+    expect(laughs.issues[0]!.message).toMatch(/^YAML: .*alias/i);
+  });
+
+  it('says why a file cannot be read in a few words', () => {
+    expect(unreadable(Object.assign(new Error('x'), { code: 'ENOENT' }))).toBe('no such file');
+    expect(unreadable(Object.assign(new Error('x'), { code: 'EISDIR' }))).toBe('is a directory');
+    expect(unreadable(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))).toBe(
+      'EACCES: permission denied',
     );
   });
 });

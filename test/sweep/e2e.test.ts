@@ -48,7 +48,7 @@ describe('flatline sweep on the simulator (2×2 grid × 2 seeds × black-hole)',
       /^I 10s · T 3s · R 15s · N 1 · seed 1s→1m ×2 \+0–1s is the cheapest of 2 configurations meeting every goal/,
     );
     expect(result.recommendation.why).toMatch(
-      /Runner-up: I 5s · T 3s · R 7\.5s · N 1 · seed 1s→1m ×2 \+0–1s — 1440 msg per conn·h \(\+100%\)/,
+      /Runner-up: I 5s · T 3s · R 7\.5s · N 1 · seed 1s→1m ×2 \+0–1s — 1440 msg\/conn·h both ways \(\+100%\)/,
     );
   });
 

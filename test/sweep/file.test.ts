@@ -122,6 +122,19 @@ describe('sweep file (YAML)', () => {
     ]);
   });
 
+  it('an alias bomb is a positioned problem, not a crash; an empty value points at its key', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) {
+      bomb.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`);
+    }
+    const found = await problems(() => parseSweepText(bomb.join('\n'), 'bomb.yaml'));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^bomb\.yaml:1:1: YAML: .*alias/i);
+    expect(await problems(() => parseSweepText('name: x\ngrid:\n  interval:\n', 'e.yaml'))).toEqual([
+      'e.yaml:3:3: grid.interval: expected a string or a number or a list, got null',
+    ]);
+  });
+
   it('a scenario file that is missing points at the sweep file’s line; one that is broken at its own', async () => {
     const dir = 'test/sweep/fixtures';
     expect(

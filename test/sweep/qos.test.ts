@@ -208,9 +208,9 @@ describe('goal verdicts carry their numbers', () => {
         why: '1 detection never followed by a reconnect before the run ended',
       },
       {
-        goal: 'heartbeat ≤ 1500 msg per conn·h',
+        goal: 'heartbeat ≤ 1500 msg/conn·h both ways',
         met: true,
-        why: '1440 msg per conn·h (client 730 + server 710) ≤ 1500',
+        why: '1440 msg/conn·h both ways (client 730 + server 710) ≤ 1500',
       },
     ]);
   });

@@ -49,7 +49,7 @@ function cell(
 }
 
 describe('recommendation', () => {
-  const fast = cfg(5000, 2000); // 1440 msg per conn·h, passes
+  const fast = cfg(5000, 2000); // 1440 msg/conn·h both ways, passes
   const mid = cfg(10_000, 5000); // 720, passes, p99 14 s
   const midQuick = cfg(10_000, 2000); // 720, passes, p99 11 s: same cost, faster detection
   const slow = cfg(30_000, 10_000); // 240, fails detection
@@ -74,7 +74,7 @@ describe('recommendation', () => {
     expect(r.runnerUp).toEqual(mid);
     expect(r.why).toBe(
       'I 10s · T 2s · R 15s · N 3 · seed 1s→1m ×2 +0–1s is the cheapest of 3 configurations meeting every goal in every scenario and latency profile: ' +
-        '720 heartbeat msg per conn·h (measured 720), p99 detection 11s, 0 false detections per conn·h, latency tolerance client 1.998s / server 5s. ' +
+        '720 heartbeat msg/conn·h both ways by design (measured 720), p99 detection 11s, 0 false detections per conn·h, latency tolerance client 1.998s / server 5s. ' +
         'Runner-up: I 10s · T 5s · R 15s · N 3 · seed 1s→1m ×2 +0–1s — same cost, slower p99 detection (14s vs 11s). ' +
         '1 more meet every goal and rank lower. 2 fail a goal (see rejected).',
     );
@@ -112,7 +112,7 @@ describe('recommendation', () => {
     expect(r.why).toContain(
       "Caution: on the latency profile's worst case T − r_max = -1ms (the pong timeout is below the worst round trip)",
     );
-    expect(r.why).toContain('Preset MQTT meets the goals too, cheaper: 120 msg per conn·h.');
+    expect(r.why).toContain('Preset MQTT meets the goals too, cheaper: 120 msg/conn·h both ways.');
   });
 
   it('at equal cost and detection the more latency-tolerant wins; the runner-up says what it lost on', () => {
