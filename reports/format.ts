@@ -70,7 +70,6 @@ export function fmtBytes(n: number): string {
   return `${fmtNum(n / (1024 * 1024), 2)} MiB`;
 }
 
-
 /**
  * A probability near 1, such as the query accuracy P_A: as a percentage with enough digits that
  * anything short of 1 never reads as "100 %" (0.99999 → "99.999 %").

@@ -218,7 +218,11 @@ function configSuite(sweep: SweepResult, c: Candidate, name: string): Suite {
     cases.push({
       classname,
       name: 'configuration verdict',
-      failure: { message: 'no goal was judged: no cells were run', type: 'goal', body: `replay: ${sweep.replay}` },
+      failure: {
+        message: 'no goal was judged: no cells were run',
+        type: 'goal',
+        body: `replay: ${sweep.replay}`,
+      },
     });
   }
   const rejected = sweep.recommendation.rejected.find((r) => sameConfig(r.config, c.config));

@@ -7,8 +7,8 @@
  * are broken with a zero-width space so a scenario name cannot ping anyone.
  */
 import type { ScenarioResult, SweepResult } from '../harness/result.ts';
-import { cleanText } from './escape.ts';
 import { MSG_BOTH_WAYS } from '../harness/sweep/overhead.ts';
+import { cleanText } from './escape.ts';
 import { fmtAccuracy, fmtDuration, fmtNum } from './format.ts';
 import { configLabel, sameConfig, seconds, summarizeConfig, summarizeConfigs } from './sweep-summary.ts';
 import { assertScenarioResults, assertSweepResult, isSweepResult } from './validate.ts';

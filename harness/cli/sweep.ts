@@ -17,7 +17,6 @@ import { buildSpec } from '../sweep/build.ts';
 import { describeConfig, fmtMs } from '../sweep/describe.ts';
 import { type CellDetail, checkRunnable, runSweep } from '../sweep/engine.ts';
 import type { SweepFlags } from '../sweep/flags.ts';
-import { renderSweepJunit } from '../sweep/junit.ts';
 import { PRESETS } from '../sweep/presets.ts';
 import { BUILTIN_PROFILES } from '../sweep/profiles.ts';
 import { shellQuote } from '../sweep/replay.ts';
@@ -323,13 +322,12 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
   const command = `flatline ${argv.map(shellQuote).join(' ')}`;
   await writeReports(
     result,
-    { ...(o.report ? { report: o.report } : {}), ...(o.markdown ? { markdown: o.markdown } : {}) },
+    {
+      ...(o.report ? { report: o.report } : {}),
+      ...(o.markdown ? { markdown: o.markdown } : {}),
+      ...(o.junit ? { junit: o.junit } : {}),
+    },
     command,
   );
-  if (o.junit) {
-    await mkdir(path.dirname(o.junit), { recursive: true });
-    await writeFile(o.junit, renderSweepJunit(result));
-    process.stderr.write(`wrote ${o.junit}\n`);
-  }
   return result.recommendation.best ? EXIT.pass : EXIT.fail;
 }

@@ -22,7 +22,7 @@
  */
 import { type BackoffPolicy, worstWait } from '../observe/bounds.ts';
 import type { Detection, ParityRow, Reconnect, ScenarioResult, Side } from '../result.ts';
-import { describeSlack, type ParityTolerance, slack } from './tolerance.ts';
+import { describeSlack, type ParityTolerance, perAttemptMs, slack } from './tolerance.ts';
 
 /** What the simulator run showed beyond its ScenarioResult, used to recognize races. */
 export interface ParityEvidence {
@@ -323,7 +323,7 @@ function timedRows(name: string, rows: readonly ParityRow[]): ParityRow[] {
  * - the real outage is not the simulated one: the real client detects a little later (within the
  *   slack), or a whole interval earlier or later when a heartbeat raced the onset; the same pace of
  *   retries then fits n_sim · U_real / U_sim attempts, which is what the real count is compared with;
- * - each real cycle is later than its simulated twin by up to perAttemptRealMs, so n cycles drift by
+ * - each real cycle is later than its simulated twin by up to perAttemptMs, so n cycles drift by
  *   n·a and about n·a / (U / n) fewer (or, with early timers, more) fit.
  * Beyond those, ±`attempts` (an attempt can cross the heal instant).
  */
@@ -342,7 +342,7 @@ function attemptsCheck(
   }
   const realOutage = realDetectedAt === undefined ? simOutage : Math.max(0, heal - realDetectedAt);
   const expected = (sim * realOutage) / simOutage;
-  const perAttempt = t.perAttemptRealMs / t.timeScale;
+  const perAttempt = perAttemptMs(t) / t.timeScale;
   const drift = Math.round((sim * sim * perAttempt) / simOutage);
   const parts = [base];
   if (drift > 0)

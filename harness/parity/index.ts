@@ -31,12 +31,15 @@ export {
   selectParityScenarios,
 } from './suite.ts';
 export {
+  ATTEMPT_HOPS,
   DEFAULT_TOLERANCE,
   describeSlack,
   describeTolerance,
+  effectiveRealMs,
   type ParityTolerance,
   ParityToleranceError,
   parityTolerance,
+  perAttemptMs,
   slack,
   type ToleranceOptions,
 } from './tolerance.ts';

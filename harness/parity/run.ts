@@ -208,6 +208,7 @@ export async function runParity(s: Scenario, o: ParityOptions = {}): Promise<Par
     jitter: toxicJitter(s),
     stallMs: quietest.eventLoopDelay.max,
     faultCallMs: quietest.faultCallMs,
+    lagP99Ms: quietest.eventLoopDelay.p99,
   });
 
   const rows = compareResults(sim, real, tolerance, { simDials });

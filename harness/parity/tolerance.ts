@@ -18,8 +18,9 @@
  * (≥ 1 ms late), a connect through Toxiproxy (accept + upstream dial, ~1 ms) and whatever ends the
  * attempt (a Toxiproxy or heartbeat timer, ≥ 1 ms late): ~3 real ms idle, ~6 measured on the loaded
  * machine (reset-peer: 24 attempts in a 30 s outage drifted 3.75 s at ×0.04). `perAttemptRealMs` = 5
- * more per attempt the simulator counted. The same drift lets the real run fit fewer attempts into
- * an outage: compare.ts widens the attempt count by it.
+ * more per attempt the simulator counted — or, when the run's measured timer lateness is worse,
+ * ATTEMPT_HOPS × its p99 event-loop delay (each hop of an attempt is late by about that much). The
+ * same drift lets the real run fit fewer attempts into an outage: compare.ts widens the count by it.
  *
  * `relative` covers what grows with the measured time itself: a scale-converted toxic attribute is
  * rounded to a whole real ms (≤ 0.5/s scenario ms per attribute, TOXICS.md integers), and timers
@@ -45,6 +46,8 @@ export interface ParityTolerance {
   stallMs: number;
   /** Longest fault onset or heal (HTTP call to Toxiproxy) of the real run, real ms. */
   faultCallMs: number;
+  /** p99 of this process's event-loop delay during the real run, real ms (typical timer lateness). */
+  lagP99Ms: number;
   /** max(realMs, stallMs + faultCallMs) in scenario ms plus any toxic jitter: the absolute slack. */
   absolute: number;
   /** Fraction of the simulator's value added to the slack. */
@@ -68,7 +71,12 @@ export interface ToleranceOptions {
   stallMs?: number;
   /** Longest fault onset or heal of the real run, real ms. */
   faultCallMs?: number;
+  /** p99 event-loop delay of the real run, real ms. */
+  lagP99Ms?: number;
 }
+
+/** Timer or I/O hops in one reconnect attempt: the backoff timer, the connect, what ends it. */
+export const ATTEMPT_HOPS = 3;
 
 export const DEFAULT_TOLERANCE = {
   realMs: 30,
@@ -101,11 +109,13 @@ export function parityTolerance(timeScale: number, options: ToleranceOptions = {
   const jitter = check('jitter', options.jitter ?? 0);
   const stallMs = Math.ceil(check('stallMs', options.stallMs ?? 0));
   const faultCallMs = Math.ceil(check('faultCallMs', options.faultCallMs ?? 0));
+  const lagP99Ms = Math.ceil(check('lagP99Ms', options.lagP99Ms ?? 0));
   return {
     timeScale,
     realMs,
     stallMs,
     faultCallMs,
+    lagP99Ms,
     absolute: Math.round(effectiveRealMs({ realMs, stallMs, faultCallMs }) / timeScale) + jitter,
     relative: check('relative', options.relative ?? DEFAULT_TOLERANCE.relative, 1),
     perAttemptRealMs: check(
@@ -122,9 +132,14 @@ export function effectiveRealMs(t: Pick<ParityTolerance, 'realMs' | 'stallMs' | 
   return Math.max(t.realMs, t.stallMs + t.faultCallMs);
 }
 
+/** Real ms one reconnect attempt may drift: the base, or the measured timer lateness per hop. */
+export function perAttemptMs(t: Pick<ParityTolerance, 'perAttemptRealMs' | 'lagP99Ms'>): number {
+  return Math.max(t.perAttemptRealMs, ATTEMPT_HOPS * t.lagP99Ms);
+}
+
 /** Allowed |real − sim| for a time whose simulator value is `sim`, after `attempts` reconnect attempts. */
 export function slack(t: ParityTolerance, sim: number, attempts = 0): number {
-  return t.absolute + t.relative * Math.abs(sim) + (attempts * t.perAttemptRealMs) / t.timeScale;
+  return t.absolute + t.relative * Math.abs(sim) + (attempts * perAttemptMs(t)) / t.timeScale;
 }
 
 const fmtScale = (s: number): string => `×${Number(s.toPrecision(3))}`;
@@ -138,8 +153,12 @@ export function describeSlack(t: ParityTolerance, attempts = 0): string {
   const parts = [`±${ms(real / t.timeScale)} (${real} real ms at ${fmtScale(t.timeScale)}${measured})`];
   if (t.jitter > 0) parts.push(`${ms(t.jitter)} toxic jitter`);
   if (t.relative > 0) parts.push(`${Number((t.relative * 100).toPrecision(3))}%`);
-  if (attempts > 0 && t.perAttemptRealMs > 0) {
-    parts.push(`${attempts} attempt(s) × ${ms(t.perAttemptRealMs / t.timeScale)}`);
+  if (attempts > 0 && perAttemptMs(t) > 0) {
+    const measured =
+      perAttemptMs(t) > t.perAttemptRealMs
+        ? ` (${ATTEMPT_HOPS} hops × p99 event-loop delay ${t.lagP99Ms} ms)`
+        : '';
+    parts.push(`${attempts} attempt(s) × ${ms(perAttemptMs(t) / t.timeScale)}${measured}`);
   }
   return parts.join(' + ');
 }
@@ -148,7 +167,7 @@ export function describeSlack(t: ParityTolerance, attempts = 0): string {
 export function describeTolerance(t: ParityTolerance): string {
   return [
     `times agree within ${describeSlack(t)} of the simulator's value`,
-    `reconnects ${ms(t.perAttemptRealMs / t.timeScale)} more per attempt`,
+    `reconnects ${ms(perAttemptMs(t) / t.timeScale)} more per attempt`,
     `attempts within ±${t.attempts}`,
     'detected, reason, false-detection counts and verdicts exactly',
   ].join('; ');

@@ -9,7 +9,7 @@
 export { type AxisInput, type DurationValue, parseCountAxis, parseDurationAxis } from './axis.ts';
 export { describeBackoff, formatBackoff, parseBackoff } from './backoff.ts';
 export { type BuildSpecInput, buildSpec } from './build.ts';
-export { configKey, describeConfig } from './describe.ts';
+export { configKey, describeConfig, sameConfig } from './describe.ts';
 export {
   type CellDetail,
   checkRunnable,
@@ -21,6 +21,7 @@ export { COMMAND_LINE, SweepSpecError } from './errors.ts';
 export { loadSweepFile, parseSweepText } from './file.ts';
 export { parseFlags, type SweepFlags } from './flags.ts';
 export { goalNames, judgeCell, type SweepGoals } from './goals.ts';
+export { bothWays, MSG_BOTH_WAYS, MSG_CLIENT, MSG_SERVER, messageSplit } from './overhead.ts';
 export { findPreset, PRESETS, type Preset, parsePresets } from './presets.ts';
 export {
   BUILTIN_PROFILES,
@@ -35,4 +36,5 @@ export { type Candidate, recommend } from './recommend.ts';
 export { cellReplay, sweepReplay } from './replay.ts';
 export { BUILTIN_SCENARIOS, instantiate, phaseOffset, type SweepScenario } from './scenarios.ts';
 export { checkBudget, expandGrid, resolveSpec, runCount, type SpecParts, type SweepSpec } from './spec.ts';
+export { type ConfigSummary, type FailedGoal, summarizeConfig, summarizeConfigs } from './summary.ts';
 export { presetList, profileList, sweepSummary } from './text.ts';

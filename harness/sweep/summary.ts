@@ -45,6 +45,8 @@ function extreme(values: (number | undefined)[], pick: (...v: number[]) => numbe
   return present.length > 0 ? pick(...present) : undefined;
 }
 
+const measured = (s: SampleStats | undefined) => (s && s.n > 0 ? s : undefined);
+
 type WorstKey =
   | 'detectionP99'
   | 'detectionMax'
@@ -54,7 +56,16 @@ type WorstKey =
   | 'queryAccuracy'
   | 'reconnectP99';
 
-const measured = (s: SampleStats | undefined) => (s && s.n > 0 ? s : undefined);
+/** The optional worst-case figures: which cell value, and whether worst is the largest or the smallest. */
+const WORST: [WorstKey, (c: SweepCell) => number | undefined, (...v: number[]) => number][] = [
+  ['detectionP99', (c) => measured(c.detection)?.p99, Math.max],
+  ['detectionMax', (c) => measured(c.detection)?.max, Math.max],
+  ['detectionMedian', (c) => measured(c.detection)?.median, Math.max],
+  ['mistakeDurationMedian', (c) => measured(c.mistakeDuration)?.median, Math.max],
+  ['mistakeRecurrenceMedian', (c) => measured(c.mistakeRecurrence)?.median, Math.min],
+  ['queryAccuracy', (c) => c.queryAccuracy, Math.min],
+  ['reconnectP99', (c) => measured(c.reconnect)?.p99, Math.max],
+];
 
 /** Every goal the cells missed, each with where it was missed. */
 export function failedGoals(cells: readonly SweepCell[]): FailedGoal[] {
@@ -83,16 +94,10 @@ export function summarizeConfig(config: SweepConfig, cells: readonly SweepCell[]
     goalsMet: failed.length === 0 && cells.length > 0,
     failed,
   };
-  const set = (key: WorstKey, value: number | undefined) => {
+  for (const [key, of, pick] of WORST) {
+    const value = extreme(cells.map(of), pick);
     if (value !== undefined) summary[key] = value;
-  };
-  set('detectionP99', extreme(cells.map((c) => measured(c.detection)?.p99), Math.max));
-  set('detectionMax', extreme(cells.map((c) => measured(c.detection)?.max), Math.max));
-  set('detectionMedian', extreme(cells.map((c) => measured(c.detection)?.median), Math.max));
-  set('mistakeDurationMedian', extreme(cells.map((c) => measured(c.mistakeDuration)?.median), Math.max));
-  set('mistakeRecurrenceMedian', extreme(cells.map((c) => measured(c.mistakeRecurrence)?.median), Math.min));
-  set('queryAccuracy', extreme(cells.map((c) => c.queryAccuracy), Math.min));
-  set('reconnectP99', extreme(cells.map((c) => measured(c.reconnect)?.p99), Math.max));
+  }
   return summary;
 }
 

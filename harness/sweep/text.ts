@@ -30,9 +30,7 @@ function columns(rows: string[][]): string[] {
 function row(r: Row, goals: string[]): string[] {
   const d = (v: number | undefined) => (v === undefined ? '—' : fmtMs(v));
   const s = summarizeConfig(r.config, r.cells);
-  const marks = goals
-    .map((g, i) => `${s.failed.some((f) => f.goal === g) ? '✗' : '✓'}${i + 1}`)
-    .join(' ');
+  const marks = goals.map((g, i) => `${s.failed.some((f) => f.goal === g) ? '✗' : '✓'}${i + 1}`).join(' ');
   return [
     r.mark,
     r.name,

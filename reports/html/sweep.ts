@@ -4,10 +4,10 @@
  * data-verdict), table#presets, #replay, #environment.
  */
 import type { SweepCell, SweepResult } from '../../harness/result.ts';
+import { bothWays, MSG_BOTH_WAYS } from '../../harness/sweep/overhead.ts';
 import { spreadSpec } from '../charts/distribution.ts';
 import { heatmapSpec } from '../charts/heatmap.ts';
 import { COLORS, renderChart } from '../charts/vega.ts';
-import { bothWays, MSG_BOTH_WAYS } from '../../harness/sweep/overhead.ts';
 import { fmtAccuracy, fmtBytes, fmtDuration, fmtMs, fmtNum } from '../format.ts';
 import {
   type ConfigSummary,
@@ -169,7 +169,7 @@ function cellsTable(sweep: SweepResult): Html {
       { title: 'median', num: true },
       { title: 'p99', num: true },
       { title: 'max', num: true },
-      { title: 'false/h', num: true },
+      { title: 'false/conn·h', num: true },
       { title: 'T_M med', num: true },
       { title: 'T_MR med', num: true },
       { title: 'P_A', num: true },
@@ -244,7 +244,7 @@ function presetsTable(sweep: SweepResult, best: ConfigSummary | undefined): Html
       { title: 'configuration' },
       { title: 'p99 detection', num: true },
       { title: 'max', num: true },
-      { title: 'false/h', num: true },
+      { title: 'false/conn·h', num: true },
       { title: 'reconn. p99', num: true },
       { title: MSG_BOTH_WAYS, num: true },
       { title: 'tol. client', num: true },

@@ -122,6 +122,15 @@ describe('parityTolerance', () => {
     expect(parityTolerance(0.04, { stallMs: 12, faultCallMs: 3 }).absolute).toBe(750);
   });
 
+  it('per reconnect attempt: 5 real ms, or 3 hops × the measured p99 event-loop delay when that is worse', () => {
+    expect(slack(parityTolerance(0.04, { lagP99Ms: 1 }), 0, 4)).toBe(750 + 4 * 125);
+    const loaded = parityTolerance(0.04, { lagP99Ms: 5.4 });
+    expect(slack(loaded, 0, 4)).toBe(750 + 4 * 450);
+    expect(describeSlack(loaded, 4)).toBe(
+      '±750 ms (30 real ms at ×0.04) + 5% + 4 attempt(s) × 450 ms (3 hops × p99 event-loop delay 6 ms)',
+    );
+  });
+
   it('rejects a time scale outside (0, 1] and negative slack with a typed error', () => {
     expect(() => parityTolerance(0)).toThrow(ParityToleranceError);
     expect(() => parityTolerance(2)).toThrow('timeScale must be in (0, 1], got 2');

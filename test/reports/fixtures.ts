@@ -21,6 +21,7 @@ import type {
   SweepPreset,
   SweepResult,
 } from '../../harness/result.ts';
+import { summarize } from '../../harness/sweep/stats.ts';
 
 export const HOUR = 3_600_000;
 const PING_BYTES = 58;
@@ -618,10 +619,9 @@ export function sweepConfig(interval: number, pongTimeout: number): SweepConfig 
   };
 }
 
+/** The sweep engine's nearest-rank summary; the fixture's samples are never empty. */
 function stats(values: number[]): SampleStats {
-  const s = [...values].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length, Math.max(1, Math.ceil(q * s.length))) - 1]!;
-  return { n: s.length, min: s[0]!, median: at(0.5), p99: at(0.99), max: s[s.length - 1]! };
+  return summarize(values)!;
 }
 
 interface Profile {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SweepResult } from '../../harness/result.ts';
-import { renderSweepHtml } from '../../reports/index.ts';
 import { fmtAccuracy } from '../../reports/format.ts';
+import { renderSweepHtml } from '../../reports/index.ts';
 import { configLabel } from '../../reports/sweep-summary.ts';
 import { sweepFixture } from './fixtures.ts';
 import { byId, childElements, findAll, hasClass, parseXml, textOf, type XmlElement } from './xml.ts';
@@ -79,7 +79,7 @@ describe('sweep report HTML', () => {
     const col = heads.indexOf('P_A');
     expect(heads.slice(col - 2, col + 1)).toEqual(['T_M med', 'T_MR med', 'P_A']);
     const rows = verdictRows(table).map((r) => childElements(r, 'td').map(textOf));
-    rows.forEach((row, i) => expect(row[col]).toBe(fmtAccuracy(sweep.cells[i]!.queryAccuracy!)));
+    expect(rows.map((row) => row[col])).toEqual(sweep.cells.map((c) => fmtAccuracy(c.queryAccuracy!)));
     const imperfect = sweep.cells.filter((c) => c.queryAccuracy! < 1);
     expect(imperfect.length).toBeGreaterThan(0);
     for (const c of imperfect) expect(fmtAccuracy(c.queryAccuracy!)).not.toBe('100 %');

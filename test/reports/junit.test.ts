@@ -94,7 +94,9 @@ describe('JUnit XML of a sweep', () => {
   const root = parseXml(renderJunit(sweep));
   const suites = childElements(root, 'testsuite');
   const props = (suite: XmlElement) =>
-    Object.fromEntries(findAll(suite, (e) => e.name === 'property').map((p) => [p.attrs.name, p.attrs.value]));
+    Object.fromEntries(
+      findAll(suite, (e) => e.name === 'property').map((p) => [p.attrs.name, p.attrs.value]),
+    );
   const unmet = (cells: SweepResult['cells']) => cells.flatMap((c) => c.goals.filter((g) => !g.met));
 
   it('has the recommendation suite, then one suite per configuration: the grid, then the presets', () => {
@@ -126,7 +128,9 @@ describe('JUnit XML of a sweep', () => {
       expect(failures.map((f) => f.attrs.message)).toEqual(unmet(cells).map((g) => g.why));
       for (const f of failures) {
         expect(f.attrs.type).toBe('goal');
-        expect(textOf(f)).toMatch(/^.+: .+\nscenario black-hole-both-ways, latency .+, 20 seeds\nreplay \(worst seed\): npx flatline run /);
+        expect(textOf(f)).toMatch(
+          /^.+: .+\nscenario black-hole-both-ways, latency .+, 20 seeds\nreplay \(worst seed\): npx flatline run /,
+        );
       }
     }
   });

@@ -139,7 +139,9 @@ describe('Markdown summary for a pull request', () => {
     const col = head.indexOf('P_A');
     expect(head.slice(col - 2, col + 1)).toEqual(['T_M med', 'T_MR med', 'P_A']);
     expect(head).toContain('msg/conn·h both ways');
-    const configsInOrder = [...new Map(sweep.cells.map((c) => [JSON.stringify(c.config), c.config])).values()];
+    const configsInOrder = [
+      ...new Map(sweep.cells.map((c) => [JSON.stringify(c.config), c.config])).values(),
+    ];
     configsInOrder.forEach((config, i) => {
       const mine = sweep.cells.filter((c) => c.config === config);
       const lowest = Math.min(...mine.map((c) => c.queryAccuracy!));

@@ -55,7 +55,8 @@ describe('F20 heartbeat overhead labels (client vs both ways)', () => {
   });
 
   it('the sweep text summary, HTML presets table and Markdown quote the same worst two-way figure', () => {
-    const worst = (cells: SweepResult['cells']) => summarizeConfig(cells[0]!.config, cells).overhead.messagesPerHour;
+    const worst = (cells: SweepResult['cells']) =>
+      summarizeConfig(cells[0]!.config, cells).overhead.messagesPerHour;
     const byConfig = new Map<string, SweepResult['cells']>();
     for (const c of sweep.cells) {
       const k = JSON.stringify(c.config);
@@ -74,13 +75,20 @@ describe('F20 heartbeat overhead labels (client vs both ways)', () => {
 
     const md = renderMarkdown(sweep).split('\n');
     const mdHeader = md.find((l) => l.startsWith('|') && l.includes(MSG_BOTH_WAYS))!;
-    const mdCol = mdHeader.split('|').map((c) => c.trim()).indexOf(MSG_BOTH_WAYS);
+    const mdCol = mdHeader
+      .split('|')
+      .map((c) => c.trim())
+      .indexOf(MSG_BOTH_WAYS);
     const mdRows = md.slice(md.indexOf(mdHeader) + 2, md.indexOf(mdHeader) + 2 + expected.length);
-    expect(mdRows.map((l) => l.split('|').map((c) => c.trim())[mdCol])).toEqual(expected.map((n) => fmtNum(n)));
+    expect(mdRows.map((l) => l.split('|').map((c) => c.trim())[mdCol])).toEqual(
+      expected.map((n) => fmtNum(n)),
+    );
 
     const presets = byId(sweepDoc, 'presets')!;
     expect(headers(presets)).toContain(MSG_BOTH_WAYS);
-    expect(headers(byId(sweepDoc, 'cells')!).some((h) => /msg\/h|\/h client|msg · bytes \/h/.test(h))).toBe(false);
+    expect(headers(byId(sweepDoc, 'cells')!).some((h) => /msg\/h|\/h client|msg · bytes \/h/.test(h))).toBe(
+      false,
+    );
   });
 
   it('a run report names each side and the sum, and never a bare "msg/h"', async () => {

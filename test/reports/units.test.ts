@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { nearestRank, summarize } from '../../harness/sweep/stats.ts';
 import { binHeartbeats, binWidth, clockTicks, zoomWindows } from '../../reports/charts/timeline.ts';
 import { cleanText, esc, escAttr, slug } from '../../reports/escape.ts';
 import { fmtClock, fmtDuration, fmtMs, fmtNum } from '../../reports/format.ts';
 import { runQos } from '../../reports/qos.ts';
-import { nearestRank, summarize } from '../../harness/sweep/stats.ts';
 import { ecdf } from '../../reports/stats.ts';
 import { blackHoleRun, latencySpikeRun } from './fixtures.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../harness/result.ts';
-import { ReportError } from '../../reports/errors.ts';
+import type { ReportError } from '../../reports/errors.ts';
 import { formatFor, renderReport, writeReport } from '../../reports/write.ts';
 import { latencySpikeRun, sweepFixture } from './fixtures.ts';
 import { childElements, parseXml } from './xml.ts';

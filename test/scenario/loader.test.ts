@@ -326,7 +326,12 @@ describe('parseYamlSource / locate (the position lookup the scenario and sweep l
     expect(dup.issues[0]!.message).toMatch(/^YAML syntax: /);
     expect(dup.value).toBeUndefined();
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 8; i++) bomb.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 8; i++)
+      bomb.push(
+        `${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10)
+          .fill(`*${'abcdefgh'[i - 1]}`)
+          .join(', ')}]`,
+      );
     const laughs = parseYamlSource(bomb.join('\n'), 'bomb.yaml');
     expect(laughs.issues).toHaveLength(1);
     expect(laughs.issues[0]).toMatchObject({ file: 'bomb.yaml', line: 1, column: 1 });

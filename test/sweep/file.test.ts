@@ -125,7 +125,11 @@ describe('sweep file (YAML)', () => {
   it('an alias bomb is a positioned problem, not a crash; an empty value points at its key', async () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 8; i++) {
-      bomb.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`);
+      bomb.push(
+        `${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10)
+          .fill(`*${'abcdefgh'[i - 1]}`)
+          .join(', ')}]`,
+      );
     }
     const found = await problems(() => parseSweepText(bomb.join('\n'), 'bomb.yaml'));
     expect(found).toHaveLength(1);
