@@ -15,7 +15,10 @@ const argv = process.argv.slice(2);
 let exitCode: number = EXIT.pass;
 
 const backendOption = () =>
-  new Option('-b, --backend <backend>', 'sim (virtual time) or toxiproxy (real TCP)').default('sim');
+  new Option(
+    '-b, --backend <backend>',
+    'sim (virtual time), toxiproxy (real TCP), or both (parity: run each Toxiproxy-expressible scenario on both and compare)',
+  ).default('sim');
 const reportOptions = (c: Command): Command =>
   c
     .option('--report <file.html>', 'write a self-contained HTML report')

@@ -40,9 +40,9 @@ function parseNumber(
   return n;
 }
 
-export function parseBackend(value: string): BackendChoice {
-  if (value !== 'sim' && value !== 'toxiproxy')
-    throw new UsageError(`--backend must be sim or toxiproxy, got "${value}"`);
+export function parseBackend(value: string): BackendChoice | 'both' {
+  if (value !== 'sim' && value !== 'toxiproxy' && value !== 'both')
+    throw new UsageError(`--backend must be sim, toxiproxy or both, got "${value}"`);
   return value;
 }
 
@@ -69,6 +69,48 @@ function checkRunnable(loaded: LoadedScenario[], backend: BackendChoice, hasSubj
   }
 }
 
+/**
+ * `--backend both`: parity. Every Toxiproxy-expressible scenario runs on the simulator and on real
+ * Toxiproxy and the outcomes are compared (harness/parity); the others are listed as not comparable
+ * with the reason. Both results carry the comparison rows, so reports show the parity table. Exit 1
+ * when the backends disagree or a scenario fails on the simulator.
+ */
+async function parityCommand(
+  loaded: LoadedScenario[],
+  o: RunCommandOptions,
+  argv: string[],
+  p: { seed: number | undefined; timeScale: number | undefined; subject: Subject<never> | undefined },
+): Promise<number> {
+  const { runParitySuite, formatParityRun } = await import('../parity/index.ts');
+  const quiet = o.quiet || o.json === true;
+  const suite = await runParitySuite(loaded, {
+    ...(p.seed === undefined ? {} : { seed: p.seed }),
+    ...(p.timeScale === undefined ? {} : { timeScale: p.timeScale }),
+    ...(p.subject ? { subject: p.subject, replayExtra: `--subject ${o.subject}` } : {}),
+    onRun: (run) => {
+      if (quiet) return;
+      if ('error' in run) process.stderr.write(`ERROR ${run.scenario}: ${run.error.message}\n`);
+      else process.stderr.write(`${formatParityRun(run)}\n`);
+    },
+  });
+  if (!quiet) {
+    for (const s of suite.skipped)
+      process.stderr.write(`not comparable: ${s.scenario} (${s.file}): ${s.why}\n`);
+  }
+  const results = suite.runs.flatMap((r) => [r.sim, r.real]);
+  if (o.json) process.stdout.write(stringifyResults(results));
+  await writeReports(results, o, `flatline ${argv.join(' ')}`);
+  const simFailed = suite.runs.filter((r) => !r.sim.passed).length;
+  const disagree = suite.runs.filter((r) => !r.agree).length;
+  if (!quiet) {
+    process.stderr.write(
+      `${suite.runs.length - disagree} agree, ${disagree} disagree, ${suite.failures.length} error(s), ${simFailed} failed on the simulator\n`,
+    );
+  }
+  if (suite.failures.length) throw suite.failures[0]!.error;
+  return disagree || simFailed ? EXIT.fail : EXIT.pass;
+}
+
 export async function runCommand(patterns: string[], o: RunCommandOptions, argv: string[]): Promise<number> {
   const backend = parseBackend(o.backend);
   const seed = parseNumber(
@@ -86,7 +128,8 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
   const subject: Subject<never> | undefined = o.subject ? await loadSubject(o.subject) : undefined;
   const loaded = await loadScenarios(patterns);
   if (loaded.length === 0) throw new UsageError(`no scenario files match ${patterns.join(' ')}`);
-  checkRunnable(loaded, backend, subject !== undefined);
+  checkRunnable(loaded, backend === 'both' ? 'sim' : backend, subject !== undefined);
+  if (backend === 'both') return parityCommand(loaded, o, argv, { seed, timeScale, subject });
 
   const progress = createProgress(process.stderr, o.quiet || o.json === true);
   progress.start(loaded.length);

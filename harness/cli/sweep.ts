@@ -239,7 +239,9 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
     process.stdout.write(o.json ? `${JSON.stringify(BUILTIN_PROFILES, null, 2)}\n` : profileList());
     return EXIT.pass;
   }
-  const backend = parseBackend(o.backend ?? 'sim');
+  const chosen = parseBackend(o.backend ?? 'sim');
+  if (chosen === 'both') throw new UsageError('sweep runs on one backend: --backend sim or toxiproxy');
+  const backend = chosen;
   const timeScale = parseTimeScale(o.timeScale);
   if (timeScale !== undefined && backend === 'sim') {
     throw new UsageError(

@@ -6,7 +6,9 @@
  * - a toxic with toxicity strictly between 0 and 1 is excluded: Toxiproxy rolls it once per
  *   connection from an unseeded generator (TOXICS.md: "use 0 or 1 for reproducible real runs"), so
  *   one real run and one simulated run legitimately differ in whether the fault happened at all;
- * - the subject must be the reference one or given explicitly (the runner's own rule).
+ * - the subject must be the reference one or given explicitly (the runner's own rule);
+ * - a rate-0 bandwidth toxic (a stall) is excluded: when the writer notices depends on how much the
+ *   kernels buffer, which the simulator fixes at Linux's defaults and real Linux autotunes.
  * Latency jitter is kept: it is bounded, and the tolerance adds it (tolerance.ts).
  */
 import { isSimFault, isToxicFault, type Scenario } from '../scenario/schema.ts';
@@ -26,6 +28,13 @@ export function parityExpressible(s: Scenario): Expressibility {
     return {
       ok: false,
       why: `fault "${random.id}" has toxicity ${random.fault.toxicity}: Toxiproxy rolls it unseeded, so one real run cannot be compared with one simulated run (TOXICS.md)`,
+    };
+  }
+  const stall = s.faults.find((f) => f.fault.type === 'bandwidth' && f.fault.attributes.rate === 0);
+  if (stall) {
+    return {
+      ok: false,
+      why: `fault "${stall.id}" (bandwidth rate 0) stalls the writer only once the kernels' buffers are full: the simulator models fixed Linux default buffers (about 160 KiB along the path), real Linux autotunes them to megabytes (tcp_wmem/tcp_rmem max), so when the stall bites differs by minutes`,
     };
   }
   return { ok: true };

@@ -36,6 +36,17 @@ describe('parityExpressible: Toxiproxy-expressible scenarios only', () => {
     expect(parityExpressible(s)).toEqual({ ok: true });
   });
 
+  it('drops a rate-0 bandwidth stall (kernel buffer autotuning differs), but keeps a slow bandwidth', () => {
+    const stall = scenario(`faults:
+  - { at: 45s, until: 90s, fault: { type: bandwidth, stream: upstream, rate: 0 } }`);
+    const verdict = parityExpressible(stall);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.ok === false && verdict.why).toMatch(/bandwidth rate 0.*autotunes/);
+    const slow = scenario(`faults:
+  - { at: 45s, until: 90s, fault: { type: bandwidth, stream: upstream, rate: 10 } }`);
+    expect(parityExpressible(slow)).toEqual({ ok: true });
+  });
+
   it('drops the direct topology and sim-only faults (partition), saying why', () => {
     const s = scenario(`topology: direct
 faults:
