@@ -239,7 +239,8 @@ export function faultWindows(faults: FaultEntry[]): FaultWindow[] {
           ? `host ${String(rest.host)}`
           : 'client↔server';
     // Random loss is drawn at send time (harness/sim/faults.ts): C2, though the fault does not say so.
-    const convention = (rest as { convention?: 'C1' | 'C2' }).convention ?? (type === 'loss' ? 'C2' : undefined);
+    const convention =
+      (rest as { convention?: 'C1' | 'C2' }).convention ?? (type === 'loss' ? 'C2' : undefined);
     const w: FaultWindow = { id: f.id, type, at: f.at, target, attributes: rest };
     if (f.until !== undefined) w.until = f.until;
     if (convention) w.convention = convention;
@@ -419,9 +420,7 @@ function overhead(o: Observed, side: Side, end: number): Overhead {
   let writes = 0;
   let bytes = 0;
   let lifetime = 0;
-  const counters = o.events.some(
-    (e) => e.kind === 'subject' && e.side === side && e.event?.type === 'sent',
-  );
+  const counters = o.events.some((e) => e.kind === 'subject' && e.side === side && e.event?.type === 'sent');
   for (const c of o.established) {
     if (c.side !== side) continue;
     for (const e of o.of(c.conn)) {

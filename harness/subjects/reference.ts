@@ -170,7 +170,9 @@ export const referenceSubject: Subject<ReferenceConfig> = {
     const side = 'server' as const;
     const emit = (e: { type: string; [field: string]: unknown }) =>
       relay.push(clean({ ...e, side, at: runtime.now() }));
-    server.on('sent', ({ conn, kind, type, bytes }) => emit({ type: 'sent', conn, class: kind, message: type, bytes }));
+    server.on('sent', ({ conn, kind, type, bytes }) =>
+      emit({ type: 'sent', conn, class: kind, message: type, bytes }),
+    );
     server.on('listening', ({ address: a }) => emit({ type: 'listening', host: a.host, port: a.port }));
     server.on('connection', ({ conn, remote }) => emit({ type: 'connection', conn, remote }));
     server.on('ready', ({ conn, peer }) => emit({ type: 'ready', conn, peer: peer.id }));
@@ -236,7 +238,9 @@ export const referenceSubject: Subject<ReferenceConfig> = {
     client.on('giveup', ({ attempts, lastReason }) => emit({ type: 'giveup', attempts, reason: lastReason }));
     client.on('interval-change', ({ conn, from, to }) => emit({ type: 'interval', conn, from, to }));
     client.on('business-timeout', ({ conn, after }) => emit({ type: 'business-timeout', conn, after }));
-    client.on('sent', ({ conn, kind, type, bytes }) => emit({ type: 'sent', conn, class: kind, message: type, bytes }));
+    client.on('sent', ({ conn, kind, type, bytes }) =>
+      emit({ type: 'sent', conn, class: kind, message: type, bytes }),
+    );
     client.on('business-error', ({ conn, err }) =>
       emit({ type: 'business-error', conn, reason: err.message }),
     );

@@ -47,7 +47,7 @@ describe.concurrent('exit 2: bad input', { timeout: TEST_TIMEOUT }, () => {
   it('--backend bogus', async () => {
     const run = await flatline(['run', good, '--backend', 'bogus']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--backend must be sim or toxiproxy, got "bogus"');
+    expect(run.stderr).toContain('--backend must be sim, toxiproxy or both, got "bogus"');
   });
 
   it('--seed -1', async () => {

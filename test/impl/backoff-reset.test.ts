@@ -24,7 +24,12 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-async function proxied(): Promise<{ sim: Simulation; rec: Recorder; proxy: SimProxy; client: HeartbeatClient }> {
+async function proxied(): Promise<{
+  sim: Simulation;
+  rec: Recorder;
+  proxy: SimProxy;
+  client: HeartbeatClient;
+}> {
   const sim = new Simulation({ seed: 1 });
   const rec = new Recorder(sim);
   const server = await startServer(sim, sim.runtime('server'), rec, { interval: 0, readDeadline: 0 });
@@ -63,7 +68,12 @@ describe('F13 backoff reset: on the first pong after the hello, not on the hello
   it('reset_peer outage 20 s → 35 s: the waits double (0.5, 1, 2, 4, 8 s) though every attempt got the hello; the healthy connection resets them', async () => {
     const { sim, rec, proxy } = await proxied();
     await sim.runFor(20_000);
-    await proxy.addToxic({ type: 'reset_peer', name: 'reset', stream: 'upstream', attributes: { timeout: 500 } });
+    await proxy.addToxic({
+      type: 'reset_peer',
+      name: 'reset',
+      stream: 'upstream',
+      attributes: { timeout: 500 },
+    });
     await sim.runFor(15_000);
     await proxy.removeToxic('reset');
     await sim.runFor(15_000);
@@ -102,7 +112,12 @@ describe('F13 backoff reset: on the first pong after the hello, not on the hello
   it('after that first pong a new failure starts again from the base wait b', async () => {
     const { sim, rec, proxy } = await proxied();
     await sim.runFor(20_000);
-    await proxy.addToxic({ type: 'reset_peer', name: 'reset', stream: 'upstream', attributes: { timeout: 500 } });
+    await proxy.addToxic({
+      type: 'reset_peer',
+      name: 'reset',
+      stream: 'upstream',
+      attributes: { timeout: 500 },
+    });
     await sim.runFor(2_000); // deaths at 20.52 and 21.54 s: the next wait is 1 s
     await proxy.removeToxic('reset');
     await sim.runFor(1_000);
@@ -111,7 +126,12 @@ describe('F13 backoff reset: on the first pong after the hello, not on the hello
     expect(rec.times('client', 'connecting')).toEqual([0, 21_020, 22_540]);
     await sim.runFor(7_000); // t = 30 s: first pong at 22.55 + 5.01 = 27.56 s
     expect(rec.times('client', 'pong').filter((t) => t > 20_000)).toEqual([27_560]);
-    await proxy.addToxic({ type: 'reset_peer', name: 'again', stream: 'upstream', attributes: { timeout: 500 } });
+    await proxy.addToxic({
+      type: 'reset_peer',
+      name: 'again',
+      stream: 'upstream',
+      attributes: { timeout: 500 },
+    });
     await sim.runFor(5_000);
     // Ping 2 of that connection (32.55 s) is reset at 33.06 s: attempt 1 again, after b; it dies
     // (the toxic stays) and the sequence goes on from there.

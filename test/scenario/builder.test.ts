@@ -142,7 +142,7 @@ describe('builder', () => {
         .build(),
     );
     expect(e.message.split('\n')).toEqual([
-      'scenario("bad") .config(): config.intervl: unknown key "intervl" (did you mean "interval"?); expected one of interval, pongTimeout, writeDeadline, readDeadline, keepalive, missThreshold, suspectThreshold, backoff, connectTimeout, serverHeartbeat, adaptive, businessTimeout, maxConnections, connectionThresholds',
+      'scenario("bad") .config(): config.intervl: unknown key "intervl" (did you mean "interval"?); expected one of interval, pongTimeout, writeDeadline, readDeadline, keepalive, missThreshold, suspectThreshold, backoff, connectTimeout, serverHeartbeat, adaptive, businessTimeout, business, maxConnections, connectionThresholds',
       'scenario("bad") .expect() expectation #2: expect[1].side: expected one of client, server, both, either, got "nobody"',
     ]);
     expect(e.issues[0]).toMatchObject({ file: 'scenario("bad")', call: '.config()', path: 'config.intervl' });

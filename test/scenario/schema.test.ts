@@ -3,6 +3,7 @@ import { worstWait } from '../../harness/observe/bounds.ts';
 import { formatPath, friendlyIssues } from '../../harness/scenario/issues.ts';
 import {
   BACKOFF_DEFAULTS,
+  BUSINESS_FRAME_MIN,
   type Fault,
   parseScenario,
   REFERENCE_DEFAULTS,
@@ -195,6 +196,33 @@ describe('sim-only faults (direct topology)', () => {
         faults: [{ at: '1s', until: '5s', fault: { type: 'pause', host: 'client', for: '3s' } }],
       }),
     ).toEqual(['faults[0].fault.for: give only one of until, fault.for (they all set when the fault heals)']);
+  });
+
+  it('crash: C1 only — a dead host cannot take delivery of what was sent before it died (C2 has no meaning)', () => {
+    expect(one({ type: 'crash', host: 'server', convention: 'C1' }, 'direct')).toMatchObject({
+      convention: 'C1',
+    });
+    expect(
+      problems({
+        topology: 'direct',
+        faults: [{ at: '1s', fault: { type: 'crash', host: 'server', convention: 'C2' } }],
+      }),
+    ).toEqual(['faults[0].fault.convention: expected "C1", got "C2"']);
+  });
+
+  it('loss: probability in [0, 1]; retransmitAfter is the path’s RTO floor, default the kernel’s 200 ms', () => {
+    expect(
+      one({ type: 'loss', direction: 'server->client', probability: 1, retransmitAfter: '50ms' }, 'direct'),
+    ).toEqual({
+      type: 'loss',
+      direction: 'server->client',
+      probability: 1,
+      retransmitAfter: 50,
+    });
+    expect(
+      problems({ topology: 'direct', faults: [{ at: '1s', fault: { type: 'loss', probability: 1.5 } }] }),
+    ).toHaveLength(1);
+    expect(problems({ topology: 'direct', faults: [{ at: '1s', fault: { type: 'loss' } }] })).toHaveLength(1);
   });
 
   it('clock skew is the only signed duration', () => {
@@ -448,6 +476,28 @@ describe('reference config (F18)', () => {
     )!;
     expect(c.serverHeartbeat).toEqual({ interval: 2000, pongTimeout: 5000 });
     expect(c.adaptive).toEqual({ busyInterval: 500, idleInterval: 5000 });
+  });
+
+  it('business traffic (F6): every, bytes (the whole frame on the wire), handlerDelay default 0', () => {
+    expect(referenceConfigOf(ok({}))!.business).toBeUndefined();
+    const c = referenceConfigOf(
+      ok({ config: { business: { every: '10ms', bytes: 4000, handlerDelay: '2s' } } }),
+    )!;
+    expect(c.business).toEqual({ every: 10, bytes: 4000, handlerDelay: 2000 });
+    expect(referenceConfigOf(ok({ config: { business: { every: 50, bytes: 29 } } }))!.business).toEqual({
+      every: 50,
+      bytes: 29,
+      handlerDelay: 0,
+    });
+    expect(BUSINESS_FRAME_MIN).toBe(29); // {"type":"data","payload":""} and the newline
+    expect(problems({ config: { business: { every: 0, bytes: 28 } } })).toEqual([
+      'config.business.every: business.every must be more than 0 ms',
+      'config.business.bytes: business.bytes is the whole frame on the wire: between 29 (an empty payload) and 65537 (the frame limit), got 28',
+    ]);
+    expect(problems({ config: { business: { every: '1s', bytes: 70_000 } } })).toEqual([
+      'config.business.bytes: business.bytes is the whole frame on the wire: between 29 (an empty payload) and 65537 (the frame limit), got 70000',
+    ]);
+    expect(problems({ config: { business: { bytes: 100 } } })).toHaveLength(1);
   });
 
   it('unknown config keys are rejected for the reference subject; another subject’s config is free-form', () => {

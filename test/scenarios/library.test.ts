@@ -83,6 +83,11 @@ const KEY: Record<string, (r: ScenarioResult) => void> = {
     expect(seen(r, 'server', 'reset')).toEqual([['reset', 515]]);
     expect(seen(r, 'client', 'reset')).toEqual([['reset', 520]]);
     expect(r.detections.every((d) => d.fault === 'reset')).toBe(true);
+    // F13: new connections get the hello but never a pong, so the backoff is not reset: the waits
+    // double (0.5, 1, 2, 4 s + J) and 4 attempts fit between the detection and the heal (bound 5).
+    const attempts = r.expectations.find((e) => e.name.startsWith('maxAttempts'));
+    expect(attempts?.passed).toBe(true);
+    expect(attempts?.detail).toMatch(/client made 4 attempt\(s\) in \(30520, 45000\], limit 5 /);
   },
   'proxy-down': (r) => {
     // The disabled proxy closes at once: the server (same rack) at Δ = 0, the client d_d = 5 ms later.
@@ -103,10 +108,32 @@ const KEY: Record<string, (r: ScenarioResult) => void> = {
     );
   },
   'bandwidth-stall': (r) => {
-    // F2: the write of a pong that found the client's send buffer full, W = 2 s before this instant.
-    // The instant follows from the buffer sizes (16 + 128 + 16 KiB) and the frame sizes.
-    expect(seen(r, 'client')).toEqual([['write-deadline', 24_240]]);
-    expect(r.detections.find((d) => d.side === 'client')!.delta).toBeLessThan(T - 5 + 2 * 30_000);
+    // F2: the first ping after the onset (10.01 s) is queued behind the business data that fills the
+    // stalled buffers; W = 1 s later it is still queued: 10.01 + 1 − 6 = 5.01 s, where three pong
+    // misses would take 10.01 + 2·I + T − 6 = 16.01 s (I = 5 s, T = 2 s here).
+    expect(seen(r, 'client')).toEqual([['write-deadline', 10_010 + 1000 - 6000]]);
+    expect(seen(r, 'client')[0]![1]).toBeLessThan(10_010 + 2 * 5000 + 2000 - 6000);
+    // At the heal (14 s) the held data reaches the server, its replies draw RSTs from the client's
+    // closed socket 5 ms later, and Toxiproxy closes the server side with a FIN 5 ms after that.
+    expect(seen(r, 'server')).toEqual([['fin', 14_010 - 6000]]);
+    expect(r.falseDetections).toEqual([]);
+  },
+  'lossy-link': (r) => {
+    // Loss is benign: any death is a mistake, never a detection.
+    expect(r.detections).toEqual([]);
+    // 20 % loss (30 s – 5 min): none; 60 % (from 5 min): the client declares the live server dead.
+    expect(r.falseDetections.filter((m) => m.at < 300_000)).toEqual([]);
+    const client = r.falseDetections.filter((m) => m.side === 'client');
+    expect(client.length).toBeGreaterThan(0);
+    expect(client.every((m) => m.reason === 'heartbeat-timeout')).toBe(true);
+    expect(r.falseDetections.every((m) => ['heartbeat-timeout', 'read-deadline'].includes(m.reason))).toBe(
+      true,
+    );
+    // The numbers the header quotes for seed 1.
+    expect(r.falseDetections.map((m) => [m.side, m.at]).slice(0, 2)).toEqual([
+      ['server', 412_015],
+      ['client', 475_806],
+    ]);
   },
   'server-restart-herd': (r) => {
     // Each of the 20 clients hears the dead process's FIN one leg later.

@@ -129,6 +129,99 @@ describe('a fault that cannot be applied mid-run', () => {
   });
 });
 
+describe('loss fault (sim-only): drawn from the seed, healed at teardown', () => {
+  it('replays with its seed, leaves nothing behind; another seed loses other packets', async () => {
+    const s = scenario({
+      faults: [{ id: 'lossy', at: '5s', until: '35s', fault: { type: 'loss', probability: 0.3 } }],
+    });
+    const runs = [];
+    for (const seed of [4, 4, 5]) {
+      const backend = createSimBackend({ seed, retainTrace: true });
+      try {
+        const result = await runScenario(s, { backend: 'sim', backendInstance: backend, seed });
+        const drops = backend.sim.trace
+          .events()
+          .filter((e) => e.kind === 'drop')
+          .map((e) => [e.t, e.reason]);
+        runs.push({ result, drops, left: [backend.sim.pendingTimers(), backend.sim.openSockets()] });
+      } finally {
+        await backend.close();
+      }
+    }
+    const [a, b, c] = runs as [(typeof runs)[0], (typeof runs)[0], (typeof runs)[0]];
+    expect(a.result.expectations.filter((e) => e.name === 'clean teardown')).toEqual([]);
+    expect(a.left).toEqual([0, 0]);
+    expect(a.drops.length).toBeGreaterThan(0);
+    // Every loss falls inside the fault's window, reason loss.
+    expect(
+      a.drops.every(([t, why]) => (t as number) >= 5000 && (t as number) < 35_000 && why === 'loss'),
+    ).toBe(true);
+    expect(b.drops).toEqual(a.drops);
+    expect(b.result.traceHash).toBe(a.result.traceHash);
+    expect(c.drops).not.toEqual(a.drops);
+    // Benign: 30 % loss against T = 2 s is no detection, and the window says C2 (drawn at send time).
+    expect(a.result.detections).toEqual([]);
+    expect(a.result.faults).toEqual([
+      {
+        id: 'lossy',
+        type: 'loss',
+        at: 5000,
+        until: 35_000,
+        target: 'client↔server',
+        attributes: { direction: 'both', probability: 0.3, retransmitAfter: 200 },
+        convention: 'C2',
+      },
+    ]);
+  });
+
+  it('probability 1 one way is a C2 partition: detected within the partition’s bound', async () => {
+    const s = scenario({
+      faults: [
+        { id: 'cut', at: '20s', fault: { type: 'loss', direction: 'client->server', probability: 1 } },
+      ],
+      expect: [{ type: 'detect', side: 'both', within: 'bound' }],
+    });
+    const { result } = await leftovers(s);
+    // Pings 4 (20.01 s) onward are lost at send time. The server's last byte is ping 3 (15.01 s, read
+    // at 15.015 s): its read deadline R = 12 s later fires first, and its FIN crosses the healthy
+    // downstream to the client d_d later — before the client's third miss (20.01 + 2·I + T).
+    expect(result.detections.map((d) => [d.side, d.reason, d.delta])).toEqual([
+      ['server', 'read-deadline', 15_015 + 12_000 - 20_000],
+      ['client', 'fin', 15_015 + 12_000 + 5 - 20_000],
+    ]);
+    expect(result.passed).toBe(true);
+  });
+});
+
+describe('business traffic (F6) and the F20 overhead', () => {
+  it('business messages share the connection, yet the overhead counts only the heartbeat protocol (pings and the hello)', async () => {
+    const base = { interval: '5s', pongTimeout: '2s', readDeadline: '12s' };
+    const quiet = await leftovers(scenario({ duration: '60s', config: base, faults: [] }));
+    const busy = await leftovers(
+      scenario({
+        duration: '60s',
+        config: {
+          ...base,
+          business: { every: '100ms', bytes: 1000, handlerDelay: '3s' },
+          businessTimeout: '1s',
+        },
+        faults: [],
+      }),
+    );
+    // 11 pings (5.01 … 55.01 s) and one hello over 59 990 ms of connection, with or without 600
+    // business messages of 1000 bytes beside them (every 100 ms, 0.1 s … 60 s).
+    expect(busy.result.overhead).toEqual(quiet.result.overhead);
+    // …though the business writes were there, on the same socket: the client's lane draws every write.
+    const writes = (r: typeof busy.result) =>
+      r.lanes.flatMap((l) => l.events).filter((e) => e.side === 'client' && e.kind === 'ping').length;
+    expect(writes(busy.result) - writes(quiet.result)).toBe(600);
+    expect(busy.result.overhead.client.messagesPerHour).toBe(Math.round(12 / (59_990 / 3_600_000)));
+    // The slow handler (3 s per message, one at a time) never delays a pong: no false detection.
+    expect(busy.result.falseDetections).toEqual([]);
+    expect([busy.timers, busy.sockets]).toEqual([0, 0]);
+  });
+});
+
 describe('input the runner cannot run is refused with a RunError', () => {
   it('a sim-only fault on the toxiproxy backend names the fault, before any Toxiproxy is needed', async () => {
     const s = scenario({ faults: [{ id: 'split', at: '10s', fault: { type: 'partition' } }] });
@@ -144,24 +237,6 @@ describe('input the runner cannot run is refused with a RunError', () => {
     expect(err).toBeInstanceOf(RunError);
     expect((err as Error).message).toMatch(
       /subject "my-heartbeat" is not built in \(built in: reference\).*--subject/,
-    );
-  });
-
-  it('loss, which the simulator has no model for, is refused rather than silently skipped', async () => {
-    const s = scenario({ faults: [{ id: 'lossy', at: '10s', fault: { type: 'loss', probability: 0.1 } }] });
-    const err = await runScenario(s, { backend: 'sim' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RunError);
-    expect((err as Error).message).toMatch(
-      /fault "lossy" \(loss\) is not supported: the simulator has no packet-loss model/,
-    );
-  });
-
-  it('a crash with convention C2 is refused: a crashed host loses what arrives (C1)', async () => {
-    const s = scenario({
-      faults: [{ id: 'c', at: '10s', fault: { type: 'crash', host: 'server', convention: 'C2' } }],
-    });
-    await expect(runScenario(s, { backend: 'sim' })).rejects.toThrow(
-      /crash\) with convention C2 is not supported/,
     );
   });
 });

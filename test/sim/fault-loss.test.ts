@@ -195,16 +195,25 @@ describe('loss: the fault itself', () => {
   it('bad input is a SimError naming the problem', async () => {
     const { p } = await setup();
     const bad: [() => unknown, RegExp][] = [
-      [() => p.sim.faults.loss('client', 'server', { probability: 1.5 }), /probability must be a number in \[0, 1\], got 1.5/],
+      [
+        () => p.sim.faults.loss('client', 'server', { probability: 1.5 }),
+        /probability must be a number in \[0, 1\], got 1.5/,
+      ],
       [() => p.sim.faults.loss('client', 'server', { probability: Number.NaN }), /probability/],
-      [() => p.sim.faults.loss('client', 'server', undefined as never), /options \{ probability \} are required/],
+      [
+        () => p.sim.faults.loss('client', 'server', undefined as never),
+        /options \{ probability \} are required/,
+      ],
       [() => p.sim.faults.loss('client', 'client', { probability: 0.1 }), /different hosts/],
       [() => p.sim.faults.loss('client', 'ghost', { probability: 0.1 }), /unknown host 'ghost'/],
       [
         () => p.sim.faults.loss('client', 'server', { probability: 0.1, direction: 'up' as never }),
         /direction must be 'both', 'a->b' or 'b->a', got 'up'/,
       ],
-      [() => p.sim.faults.loss('client', 'server', { probability: 0.1, rtoMin: -1 }), /rtoMin must be a finite number of ms >= 0/],
+      [
+        () => p.sim.faults.loss('client', 'server', { probability: 0.1, rtoMin: -1 }),
+        /rtoMin must be a finite number of ms >= 0/,
+      ],
     ];
     for (const [fn, message] of bad) {
       expect(fn).toThrow(SimError);
