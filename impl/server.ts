@@ -14,7 +14,8 @@ import {
   type ServerConfig,
   type ServerConfigInput,
 } from './config.ts';
-import { ConfigError, StateError } from './errors.ts';
+import { checkIdPrefix, swallow, waitClosed } from './endpoint.ts';
+import { StateError } from './errors.ts';
 import {
   type BusinessHandler,
   type Death,
@@ -314,18 +315,3 @@ const FORWARDED = [
   'business-error',
   'sent',
 ] as const satisfies readonly (keyof ManagerEvents & keyof ServerEvents)[];
-
-function swallow(): void {}
-
-/** Connection ids (`<id>#<n>`) travel in the hello, which limits them to 128 characters. */
-function checkIdPrefix(id: unknown, where: string): void {
-  if (id === undefined) return;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 100) {
-    throw new ConfigError('id', 'must be a string of 1–100 characters', id, where);
-  }
-}
-
-function waitClosed(socket: Socket): Promise<void> {
-  if (socket.closed) return Promise.resolve();
-  return new Promise((resolve) => socket.once('close', () => resolve()));
-}
