@@ -19,9 +19,10 @@ import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Runtime } from '../../impl/runtime.ts';
 import type { Address, Backend, FaultProxy, ServerHandle, Subject, SubjectHandle } from '../backend.ts';
+import { within } from '../observe/bounds.ts';
 import { computeMetrics, faultWindows } from '../observe/metrics.ts';
 import { Recorder } from '../observe/recorder.ts';
-import type { ExpectationVerdict, ScenarioResult, Side } from '../result.ts';
+import type { Bound, ExpectationVerdict, ScenarioResult, Side } from '../result.ts';
 import type { SimBackend } from '../sim/backend.ts';
 import type { Simulation } from '../sim/simulation.ts';
 import { referenceSubject } from '../subjects/reference.ts';
@@ -499,6 +500,8 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     ...(config ? { bounds: { config, topology: s.topology } } : {}),
   });
 
+  if (backend.kind === 'toxiproxy') widenForRealNetwork(metrics, backend.timeScale);
+
   const runEvents = recorder.runEvents();
   const subjectEvents = runEvents
     .filter((e) => e.kind === 'subject' && e.event)
@@ -590,4 +593,32 @@ function observedHash(recorder: Recorder): string {
   const h = createHash('sha256');
   for (const e of recorder.runEvents()) h.update(`${e.side}|${e.kind}|${e.event?.type ?? ''}\n`);
   return h.digest('hex');
+}
+
+/**
+ * Real-network tolerance, in real milliseconds: timer and scheduling lateness on a loaded machine
+ * plus a Toxiproxy API call (5–20 ms here) before a fault takes effect. The bounds are exact on the
+ * simulator; on the toxiproxy backend every detection and reconnect bound is widened by this much
+ * (in scenario ms: REAL_EPSILON_MS / timeScale), and the bound's `why` says so.
+ */
+export const REAL_EPSILON_MS = 50;
+
+export function widenForRealNetwork(
+  metrics: {
+    detections: { delta: number; bound: Bound; withinBound: boolean }[];
+    reconnects: { delta: number; bound: Bound; withinBound: boolean }[];
+  },
+  timeScale: number,
+): void {
+  const epsilon = Math.ceil(REAL_EPSILON_MS / timeScale);
+  const widen = (x: { delta: number; bound: Bound; withinBound: boolean }): void => {
+    x.bound = {
+      min: Math.max(0, x.bound.min - epsilon),
+      max: x.bound.max + epsilon,
+      why: `${x.bound.why} ± ε ${epsilon} (real network: ${REAL_EPSILON_MS} real ms at ×${timeScale})`,
+    };
+    x.withinBound = within(x.bound, x.delta);
+  };
+  metrics.detections.forEach(widen);
+  metrics.reconnects.forEach(widen);
 }
