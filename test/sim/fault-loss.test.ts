@@ -7,8 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimError, type Simulation } from '../../harness/sim/index.ts';
-import type { SimSocket } from '../../harness/sim/socket.ts';
-import { type Pair, pair } from './helpers.ts';
+import { type EchoPair, echoPair } from './helpers.ts';
 
 let sims: Simulation[] = [];
 afterEach(async () => {
@@ -17,23 +16,10 @@ afterEach(async () => {
 });
 
 /** Echo server; the client is connected from 10 ms on; `got`/`clientGot` record arrivals. */
-async function setup(seed = 1): Promise<{ p: Pair; client: SimSocket; got: string[]; clientGot: string[] }> {
-  const p = pair({ seed });
-  sims.push(p.sim);
-  const got: string[] = [];
-  const clientGot: string[] = [];
-  p.server.net
-    .createServer((s) =>
-      s.on('data', (d) => {
-        got.push(`${p.sim.now()} ${d}`);
-        s.write(`echo-${d}`);
-      }),
-    )
-    .listen(80);
-  const client = p.client.net.createConnection(80, 'server') as unknown as SimSocket;
-  client.on('data', (d) => clientGot.push(`${p.sim.now()} ${d}`));
-  await p.sim.runFor(2000);
-  return { p, client, got, clientGot };
+async function setup(seed = 1): Promise<EchoPair> {
+  const e = await echoPair({ seed });
+  sims.push(e.p.sim);
+  return e;
 }
 
 function traced(sim: Simulation, kind: string, src?: string): string[] {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimError, type Simulation } from '../../harness/sim/index.ts';
 import type { SimSocket } from '../../harness/sim/socket.ts';
-import { type Pair, pair } from './helpers.ts';
+import { type EchoPair, echoPair, pair } from './helpers.ts';
 
 let sim: Simulation | undefined;
 afterEach(async () => {
@@ -16,25 +16,12 @@ afterEach(async () => {
 });
 
 /** Connected at 15; the server records data arrivals; the client writes 'a' at 2000 (arrives 2005 when healthy). */
-async function setup(): Promise<{ p: Pair; client: SimSocket; got: string[]; clientGot: string[] }> {
-  const p = pair();
-  sim = p.sim;
-  const got: string[] = [];
-  const clientGot: string[] = [];
-  p.server.net
-    .createServer((s) =>
-      s.on('data', (d) => {
-        got.push(`${p.sim.now()} ${d}`);
-        s.write(`echo-${d}`);
-      }),
-    )
-    .listen(80);
-  const client = p.client.net.createConnection(80, 'server') as unknown as SimSocket;
-  client.on('data', (d) => clientGot.push(`${p.sim.now()} ${d}`));
-  await p.sim.runFor(2000);
-  client.write('a');
-  await p.sim.runFor(3);
-  return { p, client, got, clientGot };
+async function setup(): Promise<EchoPair> {
+  const e = await echoPair();
+  sim = e.p.sim;
+  e.client.write('a');
+  await e.p.sim.runFor(3);
+  return e;
 }
 
 describe('partition', () => {

@@ -1,6 +1,7 @@
 /** Shared helpers for the simulator tests: event recorders and a two-host setup. */
 import { Simulation, type SimulationOptions } from '../../harness/sim/index.ts';
 import type { SimRuntime } from '../../harness/sim/runtime.ts';
+import type { SimSocket } from '../../harness/sim/socket.ts';
 
 export const SOCKET_EVENTS = [
   'connect',
@@ -45,4 +46,35 @@ export function pair(opts: Partial<SimulationOptions> = {}): Pair {
   const server = sim.runtime('server');
   const client = sim.runtime('client');
   return { sim, client, server };
+}
+
+export interface EchoPair {
+  p: Pair;
+  client: SimSocket;
+  /** `<virtual ms> <data>` for each chunk the server received. */
+  got: string[];
+  /** `<virtual ms> <data>` for each chunk the client received (the server's `echo-<data>`). */
+  clientGot: string[];
+}
+
+/**
+ * A connected echo pair on port 80 (connected at 15 with 5 ms each way), after 2000 ms of virtual
+ * time; both ends record what arrives, with its virtual time.
+ */
+export async function echoPair(opts: Partial<SimulationOptions> = {}): Promise<EchoPair> {
+  const p = pair(opts);
+  const got: string[] = [];
+  const clientGot: string[] = [];
+  p.server.net
+    .createServer((s) =>
+      s.on('data', (d) => {
+        got.push(`${p.sim.now()} ${d}`);
+        s.write(`echo-${d}`);
+      }),
+    )
+    .listen(80);
+  const client = p.client.net.createConnection(80, 'server') as unknown as SimSocket;
+  client.on('data', (d) => clientGot.push(`${p.sim.now()} ${d}`));
+  await p.sim.runFor(2000);
+  return { p, client, got, clientGot };
 }

@@ -4,23 +4,14 @@
  * across both directions, checked before attributes as Toxiproxy does). Nothing changes on error.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultProxyError, type ToxicInput, type ToxicPatch } from '../../../harness/toxics/spec.ts';
-import { type World, world } from './net.ts';
+import type { ToxicInput, ToxicPatch } from '../../../harness/toxics/spec.ts';
+import { rejection, type World, world } from './net.ts';
 
 let w: World | undefined;
 afterEach(async () => {
   await w?.close();
   w = undefined;
 });
-
-async function rejection(p: Promise<unknown>): Promise<FaultProxyError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FaultProxyError);
-  return err as FaultProxyError;
-}
 
 describe('toxic API errors', () => {
   it.each([

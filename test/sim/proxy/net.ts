@@ -3,10 +3,13 @@
  * the proxy's host `toxiproxy`, 0 ms wire latency unless told otherwise, a server on server:8080 that
  * records what it receives, and a proxy `p` in front of it.
  */
+
+import { expect } from 'vitest';
 import { Simulation } from '../../../harness/sim/index.ts';
 import { createSimProxy, type SimProxy } from '../../../harness/sim/proxy/index.ts';
 import { parseHostPort } from '../../../harness/sim/proxy/proxy.ts';
 import type { SimSocket } from '../../../harness/sim/socket.ts';
+import { FaultProxyError } from '../../../harness/toxics/spec.ts';
 
 export interface Peer {
   socket: SimSocket;
@@ -88,4 +91,14 @@ export async function world(opts: WorldOptions = {}): Promise<World> {
     },
     close: () => sim.close(),
   };
+}
+
+/** Awaits a promise that must reject with a FaultProxyError, and returns that error. */
+export async function rejection(p: Promise<unknown>): Promise<FaultProxyError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(FaultProxyError);
+  return err as FaultProxyError;
 }

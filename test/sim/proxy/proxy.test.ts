@@ -8,22 +8,13 @@ import { createSimProxy, getSimProxy, listSimProxies, resetAll } from '../../../
 import { parseHostPort } from '../../../harness/sim/proxy/proxy.ts';
 import type { SimSocket } from '../../../harness/sim/socket.ts';
 import { FaultProxyError } from '../../../harness/toxics/spec.ts';
-import { type World, watch, world } from './net.ts';
+import { rejection, type World, watch, world } from './net.ts';
 
 let w: World | undefined;
 afterEach(async () => {
   await w?.close();
   w = undefined;
 });
-
-async function rejection(p: Promise<unknown>): Promise<FaultProxyError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FaultProxyError);
-  return err as FaultProxyError;
-}
 
 describe('topology', () => {
   it('upstream dial failure: the client connects, then gets a FIN (not ECONNREFUSED)', async () => {
