@@ -1,11 +1,15 @@
 /**
  * The Backend and Subject seams (ARCHITECTURE.md). `sim` and `toxiproxy` implement Backend with the
- * same vocabulary, so a scenario, a property or a parity check never asks which one it runs on.
+ * same vocabulary, so a scenario, a property or a parity check never asks which one it runs on. What
+ * only some backends can do (virtual time, faults on hosts, a deterministic trace) is declared in
+ * `capabilities`: the runner and the fault kinds ask there, and never cast to a concrete backend.
  */
 import type { Runtime } from '../impl/runtime.ts';
+import type { BackendKind } from './model/index.ts';
+import type { LatencyOptions, SimFaults } from './sim/simulation.ts';
 import type { Toxic, ToxicInput, ToxicPatch } from './toxics/spec.ts';
 
-export type BackendKind = 'sim' | 'toxiproxy';
+export type { BackendKind };
 
 export interface ProxySpec {
   name: string;
@@ -48,6 +52,57 @@ export interface Backend {
   readonly timeScale: number;
   /** Leaves nothing behind: proxies, child processes, sockets, timers. Idempotent. */
   close(): Promise<void>;
+  /** What this backend can do beyond the common seam. */
+  readonly capabilities: BackendCapabilities;
+}
+
+/**
+ * Faults on hosts and on the wire between them (direct topology): partitions, loss, crash and
+ * restart, pause, clock skew, NAT. The simulator has them; real TCP on loopback cannot make them.
+ */
+export type HostFaults = SimFaults;
+
+/** Time the backend owns: the harness schedules on it and lets it run (the simulator's clock). */
+export interface VirtualTime {
+  /**
+   * Calls `fn` after `ms` of backend time. Among callbacks due at the same instant, the one scheduled
+   * first runs first (so a fault scheduled before the subjects start acts before anything they do
+   * at that instant: BOUNDS.md C1). Returns a cancel function.
+   */
+  schedule(ms: number, fn: () => void): () => void;
+  /** Lets time pass until `done()` holds or `limitMs` has passed; resolves to whether it held. */
+  runUntil(done: () => boolean, limitMs: number): Promise<boolean>;
+  /** Timers not yet fired (0 once everything has settled). */
+  pendingTimers(): number;
+  /** Open sockets, on one host or on all. */
+  openSockets(host?: string): number;
+  /** Timers the process on a host holds (what a subject left running shows here). */
+  processTimers(host: string): number;
+  /** Every host that exists so far. */
+  hostNames(): string[];
+}
+
+/** The base delay and jitter of the wire between two hosts. */
+export interface LinkShaping {
+  setLatency(from: string, to: string, oneWayMs: number, opts?: LatencyOptions): void;
+}
+
+export interface BackendCapabilities {
+  readonly virtualTime?: VirtualTime;
+  readonly hostFaults?: HostFaults;
+  readonly links?: LinkShaping;
+  /** A seeded random stream per component (same seed, same draws). */
+  readonly random?: (component: string) => () => number;
+  /** A hash of everything that happened, identical for the same seed and inputs. */
+  readonly traceHash?: () => string;
+}
+
+/** The name of a capability a scenario may need; `proxy` is createProxy, which every backend has. */
+export type Capability = 'proxy' | Exclude<keyof BackendCapabilities, 'random' | 'traceHash'>;
+
+/** Whether a backend offers a capability. */
+export function hasCapability(backend: Backend, c: Capability): boolean {
+  return c === 'proxy' || backend.capabilities[c] !== undefined;
 }
 
 /** An address a subject listens on or dials. */
@@ -77,7 +132,7 @@ export interface SubjectEvent {
   [field: string]: unknown;
 }
 
-/** How an implementation plugs in: the reference one in impl/, a user's, or (later) an external process. */
+/** How an implementation plugs in: the reference one in impl/ or a user's module (harness/subjects). */
 export interface Subject<Config = Record<string, unknown>> {
   readonly name: string;
   startServer(runtime: Runtime, address: Address, config: Config): Promise<ServerHandle>;

@@ -3,17 +3,9 @@
  * reports render and what parity compares. Times are scenario milliseconds (virtual on sim; real
  * divided by the time scale on toxiproxy).
  */
-import type { BackendKind } from './backend.ts';
+import type { BackendKind, Bound, Side } from './model/index.ts';
 
-/** A closed-form bound from BOUNDS.md: measured values are checked against [min, max]. */
-export interface Bound {
-  min: number;
-  max: number;
-  /** The formula with its numbers, e.g. "[T − ρ, T − ρ + I) = [4990, 34990)". */
-  why: string;
-}
-
-export type Side = 'client' | 'server';
+export type { Bound, Side };
 
 export interface FaultWindow {
   id: string;

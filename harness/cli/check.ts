@@ -7,8 +7,8 @@
 import type { Command } from 'commander';
 import { checkProperty, PROPERTY_NAMES, type PropertyName, properties } from '../property/index.ts';
 import { referenceSubject } from '../subjects/reference.ts';
+import { resolveSubject } from '../subjects/registry.ts';
 import { EXIT, UsageError } from './exit.ts';
-import { loadSubject } from './subject.ts';
 
 export interface CheckFlags {
   subject?: string;
@@ -40,7 +40,7 @@ function integer(flag: string, value: string | undefined, min: number): number |
 
 export async function checkCommand(spec: string, o: CheckFlags): Promise<number> {
   const names = propertyNames(spec);
-  const subject = o.subject ? await loadSubject(o.subject) : referenceSubject;
+  const subject = o.subject ? await resolveSubject(o.subject) : referenceSubject;
   const numRuns = integer('--runs', o.runs, 1) ?? 20;
   const seed = integer('--seed', o.seed, -0x80000000);
   if (o.path !== undefined && seed === undefined)

@@ -4,6 +4,7 @@
  */
 import { ScenarioError } from '../scenario/errors.ts';
 import { RunError } from '../scenario/runner.ts';
+import { SubjectError } from '../subjects/errors.ts';
 import { FaultProxyError } from '../toxics/spec.ts';
 import { ToxiproxyLaunchError } from '../toxiproxy/launcher.ts';
 
@@ -15,7 +16,12 @@ export class UsageError extends Error {
 }
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof ScenarioError || error instanceof RunError || error instanceof UsageError)
+  if (
+    error instanceof ScenarioError ||
+    error instanceof RunError ||
+    error instanceof UsageError ||
+    error instanceof SubjectError
+  )
     return EXIT.badInput;
   if (error instanceof ToxiproxyLaunchError) return EXIT.unreachable;
   if (error instanceof FaultProxyError)

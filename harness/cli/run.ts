@@ -3,15 +3,16 @@
  * JSON), write the requested reports, and exit 0 / 1 by the verdicts.
  */
 import type { Backend, Subject } from '../backend.ts';
+import { createBackend } from '../backends.ts';
+import type { BackendChoice, BackendKind } from '../model/index.ts';
 import type { ScenarioResult } from '../result.ts';
 import { type LoadedScenario, loadScenarios } from '../scenario/loader.ts';
-import { type BackendChoice, BUILT_IN_SUBJECTS, RunError, runScenario } from '../scenario/runner.ts';
-import { isSimFault } from '../scenario/schema.ts';
+import { preflight, runScenario } from '../scenario/runner.ts';
+import { resolveSubject } from '../subjects/registry.ts';
 import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
 import { stringifyResults, writeReports } from './reports.ts';
-import { loadSubject } from './subject.ts';
 
 export interface RunCommandOptions {
   backend: string;
@@ -40,7 +41,7 @@ function parseNumber(
   return n;
 }
 
-export function parseBackend(value: string): BackendChoice | 'both' {
+export function parseBackend(value: string): BackendChoice {
   if (value !== 'sim' && value !== 'toxiproxy' && value !== 'both')
     throw new UsageError(`--backend must be sim, toxiproxy or both, got "${value}"`);
   return value;
@@ -51,22 +52,12 @@ export function parseBackend(value: string): BackendChoice | 'both' {
  * cost the results of the first two, and a sim-only fault is bad input (exit 2) even where Toxiproxy
  * is missing (which would otherwise surface first, as exit 3).
  */
-function checkRunnable(loaded: LoadedScenario[], backend: BackendChoice, hasSubject: boolean): void {
-  for (const { scenario: s } of loaded) {
-    if (!hasSubject && !BUILT_IN_SUBJECTS[s.subject]) {
-      throw new RunError(
-        s.name,
-        `subject "${s.subject}" is not built in (built in: ${Object.keys(BUILT_IN_SUBJECTS).join(', ')}); pass your implementation with --subject <module>`,
-      );
-    }
-    const simOnly = backend === 'sim' ? undefined : s.faults.find((e) => isSimFault(e.fault));
-    if (simOnly) {
-      throw new RunError(
-        s.name,
-        `fault "${simOnly.id}" (${simOnly.fault.type}) exists only on the sim backend (Toxiproxy cannot make it); run it with --backend sim`,
-      );
-    }
-  }
+function checkRunnable(
+  loaded: LoadedScenario[],
+  backend: BackendKind,
+  subject: Subject<never> | undefined,
+): void {
+  for (const { scenario } of loaded) preflight(scenario, { backend, ...(subject ? { subject } : {}) });
 }
 
 /**
@@ -125,10 +116,10 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
       '--time-scale applies to --backend toxiproxy only (the simulator runs on virtual time)',
     );
   }
-  const subject: Subject<never> | undefined = o.subject ? await loadSubject(o.subject) : undefined;
+  const subject: Subject<never> | undefined = o.subject ? await resolveSubject(o.subject) : undefined;
   const loaded = await loadScenarios(patterns);
   if (loaded.length === 0) throw new UsageError(`no scenario files match ${patterns.join(' ')}`);
-  checkRunnable(loaded, backend === 'both' ? 'sim' : backend, subject !== undefined);
+  checkRunnable(loaded, backend === 'both' ? 'sim' : backend, subject);
   if (backend === 'both') return parityCommand(loaded, o, argv, { seed, timeScale, subject });
 
   const progress = createProgress(process.stderr, o.quiet || o.json === true);
@@ -145,8 +136,10 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
       progress.step(scenario.name);
       let instance: Backend | undefined;
       if (server) {
-        const { createToxiproxyBackend } = await import('../toxiproxy/backend.ts');
-        instance = await createToxiproxyBackend({ server, timeScale: timeScale ?? 0.01 });
+        instance = await createBackend('toxiproxy', {
+          server,
+          ...(timeScale === undefined ? {} : { timeScale }),
+        });
         openResources.add(instance);
       }
       try {

@@ -10,9 +10,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Backend, Subject } from '../backend.ts';
+import { createBackend } from '../backends.ts';
 import { formatDuration } from '../scenario/duration.ts';
-import { REFERENCE_DEFAULTS } from '../scenario/schema.ts';
 import { scenarioToYaml } from '../scenario/serialize.ts';
+import { REFERENCE_DEFAULTS } from '../subjects/reference-config.ts';
+import { resolveSubject } from '../subjects/registry.ts';
 import { buildSpec } from '../sweep/build.ts';
 import { describeConfig, fmtMs } from '../sweep/describe.ts';
 import { type CellDetail, checkRunnable, runSweep } from '../sweep/engine.ts';
@@ -28,7 +30,6 @@ import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
 import { type ReportFlags, stringifyResults, writeReports } from './reports.ts';
 import { openResources, parseBackend } from './run.ts';
-import { loadSubject } from './subject.ts';
 
 export interface SweepCommandOptions extends SweepFlags, ReportFlags {
   /** The sweep file (the command's argument). */
@@ -248,7 +249,7 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
       '--time-scale applies to --backend toxiproxy only (the simulator runs on virtual time)',
     );
   }
-  const subject: Subject<never> | undefined = o.subject ? await loadSubject(o.subject) : undefined;
+  const subject: Subject<never> | undefined = o.subject ? await resolveSubject(o.subject) : undefined;
   const spec = await buildSpec({ ...(o.spec === undefined ? {} : { file: o.spec }), flags: o });
   checkBudget(spec);
   checkRunnable(spec, { backend, ...(subject ? { subject } : {}) });
@@ -270,8 +271,10 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
   try {
     const newBackend = server
       ? async (): Promise<Backend> => {
-          const { createToxiproxyBackend } = await import('../toxiproxy/backend.ts');
-          const b = await createToxiproxyBackend({ server: server!, timeScale: timeScale ?? 0.01 });
+          const b = await createBackend('toxiproxy', {
+            server: server!,
+            ...(timeScale === undefined ? {} : { timeScale }),
+          });
           openResources.add(b);
           return b;
         }

@@ -21,9 +21,11 @@
  * - Bad input (negative, non-integer ms, an unhealthy configuration the bound does not apply to)
  *   throws a `BoundsInputError` naming the parameter; a bound is never silently meaningless.
  */
+
+import type { Convention } from '../model/index.ts';
 import type { Bound } from '../result.ts';
 
-export type Convention = 'C1' | 'C2';
+export type { Convention };
 
 export class BoundsInputError extends RangeError {
   readonly bound: string;
@@ -728,26 +730,8 @@ export function noHammering(p: NoHammeringParams): Bound {
 }
 
 // ---------------------------------------------------------------------------------------------
-// QoS of failure detectors (Chen, Toueg & Aguilera 2002), for one detector
-
-export interface CrashObservation {
-  /** When the monitored process crashed (or the path died for good). */
-  at: number;
-  /** When the detector started suspecting it permanently; undefined if it never did. */
-  detectedAt?: number;
-}
-
-export interface MistakeObservation {
-  /** A wrong suspicion began (a false detection). */
-  at: number;
-  /** Trust restored (healthy again); undefined if still suspected at the end of the observation. */
-  restoredAt?: number;
-}
-
-export interface ObservationWindow {
-  from: number;
-  to: number;
-}
+// QoS of failure detectors (Chen, Toueg & Aguilera 2002): the closed-form bound on T_D. Measuring
+// T_D, T_M, T_MR, λ_M and P_A from observations is harness/observe/qos.ts.
 
 /** Heartbeat detector with period η and shift δ: T_D ≤ η + δ. */
 export function detectionTimeBound(p: { eta: number; delta: number }): Bound {
@@ -755,126 +739,4 @@ export function detectionTimeBound(p: { eta: number; delta: number }): Bound {
   const eta = ms(name, 'eta (η)', p.eta);
   const delta = ms(name, 'delta (δ)', p.delta);
   return closed(`${name} (η=${eta}, δ=${delta})`, '[0, η + δ]', 0, eta + delta);
-}
-
-/** T_D per crash that was detected: detectedAt − at. */
-export function detectionTimes(crashes: readonly CrashObservation[]): number[] {
-  return crashes.flatMap((c) => (c.detectedAt === undefined ? [] : [c.detectedAt - c.at]));
-}
-
-function sortedMistakes(mistakes: readonly MistakeObservation[]): MistakeObservation[] {
-  return [...mistakes].sort((a, b) => a.at - b.at);
-}
-
-/** T_MR: time between consecutive wrong suspicions (starts). */
-export function mistakeRecurrenceTimes(mistakes: readonly MistakeObservation[]): number[] {
-  const s = sortedMistakes(mistakes);
-  return s.slice(1).map((m, i) => m.at - s[i]!.at);
-}
-
-/** T_M: wrong suspicion → trust restored; an unrestored one is cut at `windowEnd` (or skipped). */
-export function mistakeDurations(mistakes: readonly MistakeObservation[], windowEnd?: number): number[] {
-  return sortedMistakes(mistakes).flatMap((m) => {
-    const end = m.restoredAt ?? windowEnd;
-    return end === undefined ? [] : [end - m.at];
-  });
-}
-
-export function mean(values: readonly number[]): number | undefined {
-  return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-/**
- * λ_M = 1/E(T_MR), per ms. With fewer than two mistakes E(T_MR) is unobserved: then the count over
- * the window's length when a window is given (0 mistakes → 0), else undefined.
- */
-export function mistakeRate(
-  mistakes: readonly MistakeObservation[],
-  window?: ObservationWindow,
-): number | undefined {
-  const tmr = mean(mistakeRecurrenceTimes(mistakes));
-  if (tmr !== undefined && tmr > 0) return 1 / tmr;
-  if (mistakes.length === 0) return 0;
-  if (window && window.to > window.from) return mistakes.length / (window.to - window.from);
-  return undefined;
-}
-
-/**
- * P_A: the probability the detector's output is right at a random instant. With a window, measured
- * directly as 1 − (time wrongly suspected)/(window length); without one, 1 − E(T_M)/E(T_MR), which
- * needs two mistakes. Clamped to [0, 1].
- */
-export function queryAccuracy(
-  mistakes: readonly MistakeObservation[],
-  window?: ObservationWindow,
-): number | undefined {
-  if (mistakes.length === 0) return 1;
-  const clamp = (x: number) => Math.min(1, Math.max(0, x));
-  if (window && window.to > window.from) {
-    const wrong = sortedMistakes(mistakes).reduce((acc, m) => {
-      const start = Math.max(m.at, window.from);
-      const end = Math.min(m.restoredAt ?? window.to, window.to);
-      return acc + Math.max(0, end - start);
-    }, 0);
-    return clamp(1 - wrong / (window.to - window.from));
-  }
-  const tm = mean(mistakeDurations(mistakes));
-  const tmr = mean(mistakeRecurrenceTimes(mistakes));
-  if (tm === undefined || tmr === undefined || tmr === 0) return undefined;
-  return clamp(1 - tm / tmr);
-}
-
-export interface QosMetrics {
-  /** T_D values (ms) and their summary; `undetected` crashes never got a permanent suspicion. */
-  detection: { values: number[]; mean?: number; max?: number; undetected: number };
-  /** T_MR values (ms) and mean. */
-  mistakeRecurrence: { values: number[]; mean?: number };
-  /** λ_M per ms, and per hour for reports. */
-  mistakeRate?: number;
-  mistakesPerHour?: number;
-  /** T_M values (ms) and mean. */
-  mistakeDuration: { values: number[]; mean?: number };
-  /** P_A. */
-  queryAccuracy?: number;
-  why: string;
-}
-
-/** All five Chen–Toueg–Aguilera metrics for one detector. */
-export function qosMetrics(p: {
-  crashes?: readonly CrashObservation[];
-  mistakes?: readonly MistakeObservation[];
-  window?: ObservationWindow;
-}): QosMetrics {
-  const crashes = p.crashes ?? [];
-  const mistakes = p.mistakes ?? [];
-  const td = detectionTimes(crashes);
-  const tmr = mistakeRecurrenceTimes(mistakes);
-  const tm = mistakeDurations(mistakes, p.window?.to);
-  const rate = mistakeRate(mistakes, p.window);
-  const pa = queryAccuracy(mistakes, p.window);
-  const show = (x: number | undefined) => (x === undefined ? 'n/a' : fmt(x));
-  const out: QosMetrics = {
-    detection: { values: td, undetected: crashes.length - td.length },
-    mistakeRecurrence: { values: tmr },
-    mistakeDuration: { values: tm },
-    why: '',
-  };
-  const tdMean = mean(td);
-  if (tdMean !== undefined) {
-    out.detection.mean = tdMean;
-    out.detection.max = Math.max(...td);
-  }
-  const tmrMean = mean(tmr);
-  if (tmrMean !== undefined) out.mistakeRecurrence.mean = tmrMean;
-  const tmMean = mean(tm);
-  if (tmMean !== undefined) out.mistakeDuration.mean = tmMean;
-  if (rate !== undefined) {
-    out.mistakeRate = rate;
-    out.mistakesPerHour = snap(rate * 3_600_000);
-  }
-  if (pa !== undefined) out.queryAccuracy = pa;
-  out.why =
-    `QoS: E(T_D) = ${show(tdMean)} ms over ${td.length} crash(es); E(T_MR) = ${show(tmrMean)} ms; ` +
-    `λ_M = ${show(out.mistakesPerHour)}/h; E(T_M) = ${show(tmMean)} ms; P_A = ${pa === undefined ? 'n/a' : pa.toFixed(6)}`;
-  return out;
 }

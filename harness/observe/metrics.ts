@@ -26,6 +26,9 @@
  * connection, a bye), never business ones. A subject that reports none is measured at the socket:
  * every write counts, which is the same number as long as it sends no business traffic.
  */
+
+import { type BoundContext, detectionBound, reconnectBound } from '../faults/bounds.ts';
+import { faultClass, kindOf } from '../faults/registry.ts';
 import type {
   Bound,
   ConnectionLane,
@@ -40,7 +43,6 @@ import type {
 } from '../result.ts';
 import type { FaultEntry } from '../scenario/schema.ts';
 import { within } from './bounds.ts';
-import { type BoundContext, detectionBound, faultClass, reconnectBound } from './fault-bounds.ts';
 import type { ObservedConnection, ObservedEvent, Recorder } from './recorder.ts';
 
 export interface MetricsInput {
@@ -231,18 +233,11 @@ function ends(o: Observed): End[] {
 
 export function faultWindows(faults: FaultEntry[]): FaultWindow[] {
   return faults.map((f) => {
-    const { type, ...rest } = f.fault as { type: string } & Record<string, unknown>;
-    const target =
-      'stream' in rest
-        ? `proxy ${String(rest.stream)}`
-        : 'host' in rest
-          ? `host ${String(rest.host)}`
-          : 'client↔server';
-    // Random loss is drawn at send time (harness/sim/faults.ts): C2, though the fault does not say so.
-    const convention =
-      (rest as { convention?: 'C1' | 'C2' }).convention ?? (type === 'loss' ? 'C2' : undefined);
-    const w: FaultWindow = { id: f.id, type, at: f.at, target, attributes: rest };
+    const kind = kindOf(f.fault);
+    const { type, ...attributes } = f.fault as { type: string } & Record<string, unknown>;
+    const w: FaultWindow = { id: f.id, type, at: f.at, target: kind.target(f.fault as never), attributes };
     if (f.until !== undefined) w.until = f.until;
+    const convention = kind.convention?.(f.fault as never);
     if (convention) w.convention = convention;
     return w;
   });
@@ -253,9 +248,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const all = ends(o);
   const dead = input.faults.filter((f) => faultClass(f) === 'dead');
   const config = input.bounds?.config;
-  const r = input.bounds
-    ? input.bounds.topology.link.up.latency + input.bounds.topology.link.down.latency
-    : 0;
+  const r = input.bounds ? input.bounds.link.up.latency + input.bounds.link.down.latency : 0;
   // How long after the later of heal and bound a fault's effect can still surface: the slowest
   // mechanism of the reference subject, plus a round trip.
   const grace = config

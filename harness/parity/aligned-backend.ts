@@ -41,6 +41,7 @@ export interface AlignedBackendOptions {
 export class AlignedBackend implements Backend {
   readonly kind: Backend['kind'];
   readonly timeScale: number;
+  readonly capabilities: Backend['capabilities'];
   private readonly random: RandomSource;
   private readonly runtimes = new Map<string, Runtime>();
   /** Every proxy change made through this backend. */
@@ -60,6 +61,7 @@ export class AlignedBackend implements Backend {
     }
     this.kind = inner.kind;
     this.timeScale = inner.timeScale;
+    this.capabilities = inner.capabilities;
     this.random = new RandomSource(options.seed);
   }
 

@@ -16,11 +16,10 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Subject } from '../backend.ts';
+import { createBackend } from '../backends.ts';
 import type { ParityRow, ScenarioResult } from '../result.ts';
 import { runScenario } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { createSimBackend } from '../sim/backend.ts';
-import { createToxiproxyBackend } from '../toxiproxy/backend.ts';
 import { startToxiproxy, type ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { AlignedBackend } from './aligned-backend.ts';
 import { compareResults } from './compare.ts';
@@ -123,7 +122,7 @@ function assertComparable(s: Scenario): void {
 export async function simulateForParity(s: Scenario, o: RunExtras = {}): Promise<SimSide> {
   assertComparable(s);
   const opts = common(s, o);
-  const tap = tapDials(createSimBackend({ seed: opts.seed }));
+  const tap = tapDials(await createBackend('sim', { seed: opts.seed }));
   const start = tap.backend.now();
   let sim: ScenarioResult;
   try {
@@ -149,7 +148,7 @@ async function realRun(
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
   try {
-    const aligned = new AlignedBackend(await createToxiproxyBackend({ server, timeScale }), {
+    const aligned = new AlignedBackend(await createBackend('toxiproxy', { server, timeScale }), {
       seed: opts.seed,
     });
     try {

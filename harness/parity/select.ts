@@ -1,8 +1,8 @@
 /**
  * Which scenarios parity can run, and at what time scale.
  *
- * Toxiproxy-expressible: the proxy topology and no sim-only fault (partition, crash, pause,
- * clock-skew, nat, loss). Expressible is not enough to compare a single run, so two more rules:
+ * Toxiproxy-expressible: the proxy topology and no fault placed on the direct topology (its kind
+ * says: partition, crash, pause, clock-skew, nat, loss…). Expressible is not enough to compare a single run, so two more rules:
  * - a toxic with toxicity strictly between 0 and 1 is excluded: Toxiproxy rolls it once per
  *   connection from an unseeded generator (TOXICS.md: "use 0 or 1 for reproducible real runs"), so
  *   one real run and one simulated run legitimately differ in whether the fault happened at all;
@@ -11,7 +11,9 @@
  *   kernels buffer, which the simulator fixes at Linux's defaults and real Linux autotunes.
  * Latency jitter is kept: it is bounded, and the tolerance adds it (tolerance.ts).
  */
-import { isSimFault, isToxicFault, type Scenario } from '../scenario/schema.ts';
+import { kindOf } from '../faults/registry.ts';
+import { isToxicFault } from '../faults/toxic.ts';
+import type { Scenario } from '../scenario/schema.ts';
 
 export type Expressibility = { ok: true } | { ok: false; why: string };
 
@@ -19,11 +21,14 @@ export function parityExpressible(s: Scenario): Expressibility {
   if (s.topology.kind !== 'proxy') {
     return { ok: false, why: `topology ${s.topology.kind}: Toxiproxy only makes the proxy topology` };
   }
-  const simOnly = s.faults.find((f) => isSimFault(f.fault));
+  const simOnly = s.faults.find((f) => kindOf(f.fault).placement === 'direct');
   if (simOnly) {
     return { ok: false, why: `fault "${simOnly.id}" (${simOnly.fault.type}) exists only on the simulator` };
   }
-  const random = s.faults.find((f) => isToxicFault(f.fault) && f.fault.toxicity > 0 && f.fault.toxicity < 1);
+  const random = s.faults.find((f) => {
+    const fault = f.fault;
+    return isToxicFault(fault) && fault.toxicity > 0 && fault.toxicity < 1;
+  });
   if (random && isToxicFault(random.fault)) {
     return {
       ok: false,
@@ -99,8 +104,9 @@ export function shortestTiming(s: Scenario): { ms: number; what: string } | unde
   if (interval !== undefined && read !== undefined) add(read - interval, 'readDeadline − interval');
   for (const f of s.faults) {
     if (f.until !== undefined) add(f.until - f.at, `fault ${f.id} length`);
-    if (!isToxicFault(f.fault)) continue;
-    const a = f.fault.attributes as Record<string, number>;
+    const fault = f.fault;
+    if (!isToxicFault(fault)) continue;
+    const a = fault.attributes as Record<string, number>;
     if (f.fault.type === 'timeout' || f.fault.type === 'reset_peer') add(a.timeout, `fault ${f.id} timeout`);
     if (f.fault.type === 'slow_close') add(a.delay, `fault ${f.id} delay`);
     if (f.fault.type === 'latency') {

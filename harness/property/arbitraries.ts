@@ -8,8 +8,10 @@
  * (I + d_u + 2·J_u < R), so a detection without a fault is always a mistake.
  */
 import fc from 'fast-check';
-import type { BackoffPolicyName, Fault, FaultEntry, ReferenceConfig } from '../scenario/schema.ts';
-import { BACKOFF_POLICIES, REFERENCE_DEFAULTS } from '../scenario/schema.ts';
+import { FAULT_ARBITRARIES, type Fault } from '../faults/registry.ts';
+import type { FaultEntry } from '../scenario/schema.ts';
+import type { BackoffPolicyName, ReferenceConfig } from '../subjects/reference-config.ts';
+import { BACKOFF_POLICIES, REFERENCE_DEFAULTS } from '../subjects/reference-config.ts';
 import type { Link, PropertyCase, Setup } from './case.ts';
 
 export interface Range {
@@ -149,14 +151,15 @@ export function config(options: ConfigOptions = {}): fc.Arbitrary<Setup> {
 // fault timelines
 
 /**
- * Faults a timeline may contain (sim-only faults, direct topology; every one makes the peer
- * unreachable without a FIN or RST, so the heartbeat is what must find it):
+ * Faults a timeline may contain: the arbitraries the fault kinds offer (harness/faults; sim-only
+ * faults, direct topology; every one makes the peer unreachable without a FIN or RST, so the
+ * heartbeat is what must find it):
  * - partition: both ways, C1 cut or C2 send-time, dropped packets;
  * - partition-one-way: client→server or server→client only;
  * - crash-server / crash-client: the host vanishes silently and restarts at the heal.
  */
-export const FAULT_KINDS = ['partition', 'partition-one-way', 'crash-server', 'crash-client'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+export const FAULT_KINDS = Object.keys(FAULT_ARBITRARIES) as readonly FaultKind[];
+export type FaultKind = string;
 
 export interface TimelineOptions {
   /** Length of the run the timeline must fit in, ms. */
@@ -174,35 +177,7 @@ export interface TimelineOptions {
 }
 
 function faultOf(kind: FaultKind): fc.Arbitrary<Fault> {
-  const convention = fc.constantFrom('C1' as const, 'C2' as const);
-  switch (kind) {
-    case 'partition':
-      return convention.map(
-        (c): Fault => ({ type: 'partition', direction: 'both', mode: 'drop', convention: c }),
-      );
-    case 'partition-one-way':
-      return fc
-        .record({
-          direction: fc.constantFrom('client->server' as const, 'server->client' as const),
-          convention,
-        })
-        .map(
-          (p): Fault => ({
-            type: 'partition',
-            direction: p.direction,
-            mode: 'drop',
-            convention: p.convention,
-          }),
-        );
-    case 'crash-server':
-    case 'crash-client':
-      return fc.constant<Fault>({
-        type: 'crash',
-        host: kind === 'crash-server' ? 'server' : 'client',
-        close: 'none',
-        convention: 'C1',
-      });
-  }
+  return FAULT_ARBITRARIES[kind]!;
 }
 
 /**

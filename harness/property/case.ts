@@ -4,9 +4,12 @@
  * a normalized Scenario in all but name, so a failing one can be written out as a scenario file.
  */
 
-import type { FaultEntry, LinkLeg, ReferenceConfig, Scenario } from '../scenario/schema.ts';
+import { describeFault } from '../faults/registry.ts';
+import type { FaultEntry, Scenario } from '../scenario/schema.ts';
 import { parseScenario } from '../scenario/schema.ts';
 import { scenarioToInput } from '../scenario/serialize.ts';
+import type { LinkLeg } from '../scenario/topology.ts';
+import type { ReferenceConfig } from '../subjects/reference-config.ts';
 
 /** The wire between client and server: up = client→server, down = server→client. */
 export interface Link {
@@ -69,19 +72,7 @@ export function caseScenario(c: PropertyCase, options: CaseScenarioOptions): Sce
   return parsed.scenario;
 }
 
-/** Short human description of a fault, for messages. */
-export function describeFault(entry: FaultEntry): string {
-  const f = entry.fault;
-  const span = `${entry.at}–${entry.until ?? 'end'} ms`;
-  switch (f.type) {
-    case 'partition':
-      return `${entry.id} partition ${f.direction} ${f.mode} ${f.convention} ${span}`;
-    case 'crash':
-      return `${entry.id} crash ${f.host} (close ${f.close}) ${span}`;
-    default:
-      return `${entry.id} ${f.type} ${span}`;
-  }
-}
+export { describeFault };
 
 /** One line per case: the knobs that matter for the bounds, the wire and the timeline. */
 export function describeCase(c: PropertyCase): string {

@@ -6,13 +6,13 @@
  * timers and sockets each host still holds after the subject was stopped.
  */
 import type { Runtime } from '../../impl/runtime.ts';
-import type { Address, ServerHandle, Subject, SubjectEvent, SubjectHandle } from '../backend.ts';
+import type { Address, ServerHandle, Subject, SubjectEvent, SubjectHandle, VirtualTime } from '../backend.ts';
+import { createBackend } from '../backends.ts';
+import { kindOf } from '../faults/registry.ts';
 import { Recorder } from '../observe/recorder.ts';
 import type { ScenarioResult, Side } from '../result.ts';
 import { runScenario } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { createSimBackend } from '../sim/backend.ts';
-import type { Simulation } from '../sim/simulation.ts';
 import { caseScenario, type PropertyCase } from './case.ts';
 
 /** The hosts the runner uses for one client in the direct topology. */
@@ -70,10 +70,10 @@ function observeSubject(
   subject: Subject<never>,
   recorder: Recorder,
   events: TimedEvent[],
-  sim: Simulation,
+  now: () => number,
+  time: VirtualTime,
   leftovers: Leftover[],
 ): Subject<unknown> {
-  const now = () => sim.now();
   const inner = subject as unknown as Subject<unknown>;
   const hostOf = (runtime: Runtime, fallback: string) => (runtime as { host?: string }).host ?? fallback;
   const relay = (handle: SubjectHandle, host: string): SubjectHandle => {
@@ -91,9 +91,9 @@ function observeSubject(
         await handle.close();
         leftovers.push({
           host,
-          t: sim.now(),
-          timers: sim.host(host).process.timers.size,
-          sockets: sim.openSockets(host),
+          t: now(),
+          timers: time.processTimers(host),
+          sockets: time.openSockets(host),
         });
       },
     };
@@ -129,26 +129,27 @@ export async function runCase(
     name: options.name,
     ...(options.description === undefined ? {} : { description: options.description }),
   });
-  const backend = createSimBackend({ seed: c.seed, retainTrace: false });
-  const sim = backend.sim;
-  const recorder = new Recorder(() => sim.now());
+  const backend = await createBackend('sim', { seed: c.seed, retainTrace: false });
+  const time = backend.capabilities.virtualTime!;
+  const now = () => backend.now();
+  const recorder = new Recorder(now);
   const events: TimedEvent[] = [];
   const snapshots = new Map<number, Snapshot>();
   // Created before the runner's fault timers, so at a fault's onset the count is taken first.
   for (const t of new Set(options.checkpoints ?? [])) {
     if (t < 0 || t > c.duration) continue;
-    sim.clock.setTimeout(() => {
+    time.schedule(t, () => {
       const sockets: Record<string, number> = {};
-      for (const h of sim.hostNames()) sockets[h] = sim.openSockets(h);
+      for (const h of time.hostNames()) sockets[h] = time.openSockets(h);
       snapshots.set(t, { t, sockets });
-    }, t);
+    });
   }
   const leftovers: Leftover[] = [];
   try {
     const result = await runScenario(scenario, {
       backend: 'sim',
       seed: c.seed,
-      subject: observeSubject(subject, recorder, events, sim, leftovers) as Subject<never>,
+      subject: observeSubject(subject, recorder, events, now, time, leftovers) as Subject<never>,
       backendInstance: backend,
       // Towards a host that crashed for good, a kernel retransmits until Linux's give-up (924.6 s
       // after the oldest unacknowledged byte), checked when the 120 s RTO next fires: up to
@@ -186,8 +187,11 @@ export function sessions(run: CaseRun, side: Side): Session[] {
   for (const e of run.recorder.events) {
     if (e.kind === 'connect' && e.conn !== undefined && !connectAt.has(e.conn)) connectAt.set(e.conn, e.t);
   }
+  // A fault that stops this side's process (a crash) ends its sessions silently.
   const crashes = run.case.faults
-    .filter((f) => f.fault.type === 'crash' && f.fault.host === side)
+    .filter(
+      (f) => kindOf(f.fault).healAtTeardown === false && kindOf(f.fault).stops?.(f.fault as never) === side,
+    )
     .map((f) => f.at);
   return [...run.recorder.connections.values()]
     .filter((c) => c.side === side)

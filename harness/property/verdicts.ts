@@ -3,9 +3,12 @@
  * can tell a vacuous pass from a real one) and every violation it found, worded with the bound and
  * the measurement side by side.
  */
+
+import { kindOf } from '../faults/registry.ts';
 import { within } from '../observe/bounds.ts';
 import type { Side } from '../result.ts';
-import type { Expectation, FaultEntry } from '../scenario/schema.ts';
+import type { Expectation } from '../scenario/expectation-schema.ts';
+import type { FaultEntry } from '../scenario/schema.ts';
 import { describeFault, type PropertyCase } from './case.ts';
 import { convergenceBound, expectedDetections, hammeringBound } from './expected.ts';
 import { type CaseRun, CLIENT_HOST, dials, SERVER_HOST, type Session, sessions } from './run.ts';
@@ -23,6 +26,11 @@ export interface Verdict {
 }
 
 const ok = (): Verdict => ({ checked: 0, violations: [], expect: [] });
+
+/** The fault stops the client's own process (a crash): it has no session of its own to judge. */
+function stopsClient(entry: FaultEntry): boolean {
+  return kindOf(entry.fault).stops?.(entry.fault as never) === 'client';
+}
 
 function expectOnce(v: Verdict, e: Expectation): void {
   const key = JSON.stringify(e);
@@ -165,7 +173,7 @@ export function convergence(run: CaseRun): Verdict {
     if (entry.until === undefined) return;
     const h = entry.until;
     const cp = checkpointAfter(c, i);
-    const crashClient = entry.fault.type === 'crash' && entry.fault.host === 'client';
+    const crashClient = stopsClient(entry);
     // The client session the fault met; its end (if any, and not at teardown) is the detection.
     const met = crashClient ? undefined : clients.find((s) => liveAt(s, entry.at) && s.opened < entry.at);
     const detected = met?.ended !== undefined && met.ended < cp ? met.ended : undefined;
@@ -232,7 +240,7 @@ export function noHammering(run: CaseRun): Verdict {
   const v = ok();
   const c = run.case;
   c.faults.forEach((entry, i) => {
-    if (entry.fault.type === 'crash' && entry.fault.host === 'client') return;
+    if (stopsClient(entry)) return;
     const h = faultEnd(c, entry);
     const met = steadySession(run, 'client', i, 0);
     if (met?.ended === undefined || met.ended >= h) return;

@@ -9,72 +9,65 @@
  * `build()` validates through the same schema and checks as the YAML loader and returns the same
  * normalized Scenario; errors name the builder call that supplied the bad value.
  */
-import { ScenarioError, type ScenarioIssue } from './errors.ts';
-import { formatPath, friendlyIssues } from './issues.ts';
-import {
-  type ExpectationInput,
-  type FaultEntryInput,
-  type FaultInput,
-  parseScenario,
-  type ReferenceConfigInput,
-  type Scenario,
-  type ScenarioInput,
-} from './schema.ts';
 
-type FaultOf<T extends FaultInput['type']> = Extract<FaultInput, { type: T }>;
-type FaultOptions<T extends FaultInput['type']> = Omit<FaultOf<T>, 'type'>;
+import { FAULT_KINDS, type FaultInputOf, type FaultType } from '../faults/registry.ts';
+import type { ReferenceConfigInput } from '../subjects/reference-config.ts';
+import { TOXIC_TYPES, type ToxicType } from '../toxics/spec.ts';
+import { ScenarioError, type ScenarioIssue } from './errors.ts';
+import type { ExpectationInput } from './expectation-schema.ts';
+import { formatPath, friendlyIssues } from './issues.ts';
+import { type FaultEntryInput, parseScenario, type Scenario, type ScenarioInput } from './schema.ts';
+
 type ExpectationOf<T extends ExpectationInput['type']> = Extract<ExpectationInput, { type: T }>;
 type ExpectationOptions<T extends ExpectationInput['type']> = Omit<ExpectationOf<T>, 'type'>;
 
-// Toxiproxy's toxics, named after them (camelCase where Toxiproxy uses snake_case).
-export const latency = (o: FaultOptions<'latency'> = {}): FaultOf<'latency'> => ({ type: 'latency', ...o });
-export const bandwidth = (o: FaultOptions<'bandwidth'> = {}): FaultOf<'bandwidth'> => ({
-  type: 'bandwidth',
-  ...o,
-});
-export const slowClose = (o: FaultOptions<'slow_close'> = {}): FaultOf<'slow_close'> => ({
-  type: 'slow_close',
-  ...o,
-});
-export const timeout = (o: FaultOptions<'timeout'> = {}): FaultOf<'timeout'> => ({ type: 'timeout', ...o });
-export const resetPeer = (o: FaultOptions<'reset_peer'> = {}): FaultOf<'reset_peer'> => ({
-  type: 'reset_peer',
-  ...o,
-});
-export const slicer = (o: FaultOptions<'slicer'> = {}): FaultOf<'slicer'> => ({ type: 'slicer', ...o });
-export const limitData = (o: FaultOptions<'limit_data'> = {}): FaultOf<'limit_data'> => ({
-  type: 'limit_data',
-  ...o,
-});
-export const noop = (o: FaultOptions<'noop'> = {}): FaultOf<'noop'> => ({ type: 'noop', ...o });
-/** Toxiproxy's own names, for code that mirrors its API: toxics.slow_close({...}). */
-export const toxics = {
+/** A fault type in camelCase, as the builder names it: slow_close → slowClose, proxy-down → proxyDown. */
+type Camel<S extends string> = S extends `${infer A}_${infer B}`
+  ? `${A}${Capitalize<Camel<B>>}`
+  : S extends `${infer A}-${infer B}`
+    ? `${A}${Capitalize<Camel<B>>}`
+    : S;
+const camel = (s: string): string => s.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+
+type FaultBuilders = {
+  [T in FaultType as Camel<T>]: (o?: Omit<FaultInputOf<T>, 'type'>) => FaultInputOf<T>;
+};
+
+/**
+ * One builder per fault kind of the registry (harness/faults), named in camelCase: faults.latency,
+ * faults.slowClose, faults.partition, faults.burstLoss… A new kind appears here by itself.
+ */
+export const faults = Object.fromEntries(
+  FAULT_KINDS.map((k) => [camel(k.type), (o: object = {}) => ({ type: k.type, ...o })]),
+) as unknown as FaultBuilders;
+
+// The same builders as plain functions.
+export const {
   latency,
   bandwidth,
-  slow_close: slowClose,
+  slowClose,
   timeout,
-  reset_peer: resetPeer,
+  resetPeer,
   slicer,
-  limit_data: limitData,
+  limitData,
   noop,
-} as const;
+  proxyDown,
+  partition,
+  crash,
+  pause,
+  clockSkew,
+  nat,
+  loss,
+  burstLoss,
+} = faults;
 
-/** Disables the proxy (Toxiproxy `enabled: false`) from `at` to `until`. */
-export const proxyDown = (): FaultOf<'proxy-down'> => ({ type: 'proxy-down' });
-
-// Sim-only faults (direct topology).
-export const partition = (o: FaultOptions<'partition'> = {}): FaultOf<'partition'> => ({
-  type: 'partition',
-  ...o,
-});
-export const crash = (o: FaultOptions<'crash'>): FaultOf<'crash'> => ({ type: 'crash', ...o });
-export const pause = (o: FaultOptions<'pause'>): FaultOf<'pause'> => ({ type: 'pause', ...o });
-export const clockSkew = (o: FaultOptions<'clock-skew'>): FaultOf<'clock-skew'> => ({
-  type: 'clock-skew',
-  ...o,
-});
-export const nat = (o: FaultOptions<'nat'>): FaultOf<'nat'> => ({ type: 'nat', ...o });
-export const loss = (o: FaultOptions<'loss'>): FaultOf<'loss'> => ({ type: 'loss', ...o });
+/**
+ * Toxiproxy's toxics as scenario faults under Toxiproxy's own names: toxicFaults.slow_close({...}).
+ * (harness/toxiproxy/toxics.ts's `toxics` builds the toxic itself, for FaultProxy.addToxic.)
+ */
+export const toxicFaults = Object.fromEntries(
+  TOXIC_TYPES.map((t) => [t, (o: object = {}) => ({ type: t, ...o })]),
+) as unknown as { [T in ToxicType]: (o?: Omit<FaultInputOf<T>, 'type'>) => FaultInputOf<T> };
 
 // Expectations.
 export const detect = (o: ExpectationOptions<'detect'> = {}): ExpectationOf<'detect'> => ({

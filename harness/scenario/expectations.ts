@@ -7,20 +7,20 @@
  * single slow client fails it.
  */
 
+import { faultClass } from '../faults/registry.ts';
 import { noHammering } from '../observe/bounds.ts';
-import { faultClass } from '../observe/fault-bounds.ts';
 import type { Detection, ExpectationVerdict, ScenarioResult, Side } from '../result.ts';
+import type { ReferenceConfig } from '../subjects/reference-config.ts';
 import type {
   DetectExpectation,
   Expectation,
   FalseDetectionExpectation,
-  FaultEntry,
   GaveUpExpectation,
   MaxAttemptsExpectation,
   ReconnectExpectation,
-  ReferenceConfig,
   StateExpectation,
-} from './schema.ts';
+} from './expectation-schema.ts';
+import type { FaultEntry } from './schema.ts';
 
 type Measured = Pick<ScenarioResult, 'detections' | 'reconnects' | 'falseDetections' | 'overhead'>;
 

@@ -4,7 +4,9 @@
  * (which adds file:line:column) and the builder (which names the call).
  */
 import type { z } from 'zod';
-import { type RawIssue, referenceConfigSchema, scenarioInputSchema, showValue } from './schema.ts';
+import { referenceConfigSchema } from '../subjects/reference-config.ts';
+import { showValue } from './fields.ts';
+import { type RawIssue, scenarioInputSchema } from './schema.ts';
 
 export interface FriendlyIssue {
   path: (string | number)[];

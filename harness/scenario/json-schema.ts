@@ -13,7 +13,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { referenceConfigSchema, scenarioInputSchema } from './schema.ts';
+import { referenceConfigSchema } from '../subjects/reference-config.ts';
+import { scenarioInputSchema } from './schema.ts';
 
 export const SCHEMA_FILE = 'scenarios/scenario.schema.json';
 

@@ -18,21 +18,30 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Runtime } from '../../impl/runtime.ts';
-import type { Address, Backend, FaultProxy, ServerHandle, Subject, SubjectHandle } from '../backend.ts';
+import {
+  type Address,
+  type Backend,
+  type Capability,
+  type FaultProxy,
+  hasCapability,
+  type ServerHandle,
+  type Subject,
+  type SubjectHandle,
+} from '../backend.ts';
+import { createBackend } from '../backends.ts';
+import type { FaultTarget, Heal } from '../faults/kind.ts';
+import { capabilitiesFor, type FaultEntry, kindOf } from '../faults/registry.ts';
+import type { BackendKind } from '../model/index.ts';
 import { within } from '../observe/bounds.ts';
 import { computeMetrics, faultWindows } from '../observe/metrics.ts';
 import { Recorder } from '../observe/recorder.ts';
 import type { Bound, ExpectationVerdict, ScenarioResult, Side } from '../result.ts';
-import type { SimBackend } from '../sim/backend.ts';
-import type { Simulation } from '../sim/simulation.ts';
-import { referenceSubject } from '../subjects/reference.ts';
+import { BUILT_IN_SUBJECTS, subjectNamed } from '../subjects/registry.ts';
 import { evaluate } from './expectations.ts';
-import { type FaultEntry, isSimFault, referenceConfigOf, type Scenario, toxicInputs } from './schema.ts';
-
-export type BackendChoice = 'sim' | 'toxiproxy';
+import { referenceConfigOf, type Scenario } from './schema.ts';
 
 export interface RunOptions {
-  backend: BackendChoice;
+  backend: BackendKind;
   /** Seed of the run; default the scenario's, else 1. */
   seed?: number;
   /** toxiproxy only: real ms per scenario ms (default 0.01). */
@@ -68,10 +77,7 @@ export class RunError extends Error {
   }
 }
 
-/** Subjects a scenario can name without --subject. */
-export const BUILT_IN_SUBJECTS: Readonly<Record<string, Subject<never>>> = {
-  reference: referenceSubject as Subject<never>,
-};
+export { BUILT_IN_SUBJECTS };
 
 const SERVER_HOST = 'server';
 const PROXY_HOST = 'toxiproxy';
@@ -91,9 +97,42 @@ function parseHostPort(s: string): Address {
   return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
 }
 
-/** Everything that makes a scenario unrunnable as asked, found before anything starts. */
-function preflight(s: Scenario, o: RunOptions): Subject<unknown> {
-  const subject = (o.subject ?? BUILT_IN_SUBJECTS[s.subject]) as Subject<unknown> | undefined;
+/** What a backend is called in messages, and what to use instead of it for a capability it lacks. */
+const INSTEAD: Record<Capability, string> = {
+  proxy: 'a backend with a proxy',
+  hostFaults: 'run it with --backend sim (faults on hosts and the wire need the simulator)',
+  virtualTime: 'run it with --backend sim (it needs a virtual clock)',
+  links: 'run it with --backend sim',
+};
+
+/**
+ * Faults of a scenario that a backend cannot run, each with why and what to do instead. `backend`
+ * is the backend itself, or a kind when none exists yet (what a fresh backend of that kind offers).
+ */
+export function unrunnableFaults(s: Scenario, backend: Backend | BackendKind): string[] {
+  const offers = (c: Capability): boolean =>
+    typeof backend === 'string' ? c === 'proxy' || backend === 'sim' : hasCapability(backend, c);
+  const kind = typeof backend === 'string' ? backend : backend.kind;
+  const out: string[] = [];
+  for (const entry of s.faults) {
+    const missing = capabilitiesFor(kindOf(entry.fault)).filter((c) => !offers(c));
+    if (missing.length === 0) continue;
+    out.push(
+      `fault "${entry.id}" (${entry.fault.type}) cannot run on the ${kind} backend: it needs ${missing.join(' and ')}, which only the simulator has (Toxiproxy cannot make it); ${INSTEAD[missing[0]!]}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Everything that makes a scenario unrunnable as asked, found before anything starts: its subject,
+ * and every fault the backend cannot run. Returns the subject.
+ */
+export function preflight(
+  s: Scenario,
+  o: Pick<RunOptions, 'backend' | 'subject' | 'backendInstance'>,
+): Subject<unknown> {
+  const subject = (o.subject ?? subjectNamed(s.subject)) as Subject<unknown> | undefined;
   if (!subject) {
     const known = Object.keys(BUILT_IN_SUBJECTS).join(', ');
     throw new RunError(
@@ -101,34 +140,19 @@ function preflight(s: Scenario, o: RunOptions): Subject<unknown> {
       `subject "${s.subject}" is not built in (built in: ${known}); pass your implementation with --subject <module>`,
     );
   }
-  const backend = o.backendInstance?.kind ?? o.backend;
-  for (const entry of s.faults) {
-    const f = entry.fault;
-    if (backend !== 'sim' && isSimFault(f)) {
-      throw new RunError(
-        s.name,
-        `fault "${entry.id}" (${f.type}) exists only on the sim backend (Toxiproxy cannot make it); run it with --backend sim`,
-      );
-    }
-  }
+  const refused = unrunnableFaults(s, o.backendInstance ?? o.backend);
+  if (refused.length) throw new RunError(s.name, refused.join('; '));
   return subject;
 }
 
-async function makeBackend(o: RunOptions, seed: number): Promise<Backend> {
-  if (o.backendInstance) return o.backendInstance;
-  if (o.backend === 'sim') {
-    const { createSimBackend } = await import('../sim/backend.ts');
-    return createSimBackend({ seed, retainTrace: o.retainTrace ?? false });
-  }
-  const { createToxiproxyBackend } = await import('../toxiproxy/backend.ts');
-  return createToxiproxyBackend({ timeScale: o.timeScale ?? 0.01 });
+function makeBackend(o: RunOptions, seed: number): Promise<Backend> {
+  if (o.backendInstance) return Promise.resolve(o.backendInstance);
+  return createBackend(o.backend, {
+    seed,
+    retainTrace: o.retainTrace ?? false,
+    ...(o.timeScale === undefined ? {} : { timeScale: o.timeScale }),
+  });
 }
-
-function simOf(backend: Backend): Simulation | undefined {
-  return (backend as Partial<SimBackend>).sim;
-}
-
-type Heal = () => Promise<void>;
 
 /** The subjects of one run and how to (re)start them. */
 class Cast {
@@ -182,6 +206,12 @@ class Cast {
     this.listen(handle, 'client', host);
   }
 
+  /** Starts a side's processes again. */
+  async restart(side: Side): Promise<void> {
+    if (side === 'server') await this.startServer();
+    else for (let i = 0; i < this.clientHosts.length; i++) await this.startClient(i);
+  }
+
   /** The process on `host` died: nothing it does is observed any more, and its handle is gone. */
   processDied(host: string): Socket[] {
     const flag = this.live.get(host);
@@ -191,95 +221,30 @@ class Cast {
   }
 }
 
-function directionOf(d: 'both' | 'client->server' | 'server->client'): 'both' | 'a->b' | 'b->a' {
-  return d === 'both' ? 'both' : d === 'client->server' ? 'a->b' : 'b->a';
+/** What a fault acts on in this run (harness/faults/kind.ts). */
+function targetOf(cast: Cast, entry: FaultEntry): FaultTarget {
+  const { capabilities } = cast.backend;
+  return {
+    scenario: cast.s.name,
+    ...(cast.proxy ? { proxy: cast.proxy } : {}),
+    ...(capabilities.hostFaults ? { hosts: capabilities.hostFaults } : {}),
+    ...(capabilities.virtualTime ? { time: capabilities.virtualTime } : {}),
+    ...(capabilities.random ? { random: capabilities.random } : {}),
+    serverHost: SERVER_HOST,
+    clientHosts: cast.clientHosts,
+    hostsOf: (side) => (side === 'server' ? [SERVER_HOST] : cast.clientHosts),
+    span: (entry.until ?? cast.s.duration) - entry.at,
+    processDied: (host) => cast.processDied(host),
+    restart: (side) => cast.restart(side),
+  };
 }
 
 async function applyFault(cast: Cast, entry: FaultEntry): Promise<Heal> {
-  const { s, backend, clientHosts } = cast;
-  const f = entry.fault;
-  if (!isSimFault(f)) {
-    const proxy = cast.proxy;
-    if (!proxy) throw new RunError(s.name, `fault "${entry.id}" (${f.type}) needs the proxy topology`);
-    if (f.type === 'proxy-down') {
-      await proxy.setEnabled(false);
-      return () => proxy.setEnabled(true);
-    }
-    const inputs = toxicInputs(f);
-    for (const t of inputs) await proxy.addToxic(t);
-    return async () => {
-      for (const t of inputs) await proxy.removeToxic(t.name);
-    };
+  const kind = kindOf(entry.fault);
+  if (kind.placement === 'proxy' && !cast.proxy) {
+    throw new RunError(cast.s.name, `fault "${entry.id}" (${entry.fault.type}) needs the proxy topology`);
   }
-  const sim = simOf(backend);
-  if (!sim) throw new RunError(s.name, `fault "${entry.id}" (${f.type}) needs the sim backend`);
-  const hostsOf = (h: Side) => (h === 'server' ? [SERVER_HOST] : clientHosts);
-  const pairs = clientHosts.map((c) => [c, SERVER_HOST] as const);
-  switch (f.type) {
-    case 'partition': {
-      const handles = pairs.map(([a, b]) =>
-        sim.faults.partition(a, b, {
-          direction: directionOf(f.direction),
-          mode: f.mode,
-          convention: f.convention,
-        }),
-      );
-      return async () => {
-        for (const h of handles) h.heal();
-      };
-    }
-    case 'crash': {
-      const hosts = hostsOf(f.host);
-      for (const h of hosts) {
-        const open = cast.processDied(h);
-        // A process that dies on a live OS has its sockets closed by the kernel: FIN, or RST.
-        if (f.close === 'fin') for (const socket of open) socket.destroy();
-        if (f.close === 'rst') for (const socket of open) socket.resetAndDestroy();
-        sim.faults.crash(h);
-        // The OS stays up: its empty kernel refuses new connections and resets stray packets.
-        if (f.close !== 'none') sim.faults.restart(h);
-      }
-      return async () => {
-        // A restarted machine runs its service again, as an init system would.
-        for (const h of hosts) if (f.close === 'none') sim.faults.restart(h);
-        if (f.host === 'server') await cast.startServer();
-        else for (let i = 0; i < clientHosts.length; i++) await cast.startClient(i);
-      };
-    }
-    case 'pause': {
-      const span = (entry.until ?? s.duration) - entry.at;
-      for (const h of hostsOf(f.host)) sim.faults.pause(h, span);
-      return async () => {};
-    }
-    case 'clock-skew': {
-      const hosts = hostsOf(f.host);
-      for (const h of hosts) sim.faults.setSkew(h, f.offset);
-      return async () => {
-        for (const h of hosts) sim.faults.setSkew(h, 0);
-      };
-    }
-    case 'nat': {
-      const handles = pairs.map(([a, b]) =>
-        sim.faults.nat(a, b, { idleTimeout: f.idleTimeout, action: f.action }),
-      );
-      return async () => {
-        for (const h of handles) h.remove();
-      };
-    }
-    case 'loss': {
-      // Drawn per packet from the run's seed; `retransmitAfter` is the path's RTO floor (rto_min).
-      const handles = pairs.map(([a, b]) =>
-        sim.faults.loss(a, b, {
-          direction: directionOf(f.direction),
-          probability: f.probability,
-          rtoMin: f.retransmitAfter,
-        }),
-      );
-      return async () => {
-        for (const h of handles) h.heal();
-      };
-    }
-  }
+  return kind.apply(targetOf(cast, entry), entry as never);
 }
 
 /** Sorted timeline of fault onsets and heals; a heal at the same instant as an onset goes first. */
@@ -292,15 +257,15 @@ function timeline(faults: FaultEntry[]): { t: number; kind: 'on' | 'off'; entry:
 }
 
 function configureLinks(backend: Backend, s: Scenario, clientHosts: string[]): void {
-  const sim = simOf(backend);
-  if (!sim) return;
+  const links = backend.capabilities.links;
+  if (!links) return;
   const { up, down } = s.topology.link;
   // In the proxy topology the wire's delay sits on the client↔proxy leg; the proxy and the server
   // share a rack.
   const far = s.topology.kind === 'proxy' ? PROXY_HOST : SERVER_HOST;
   for (const c of clientHosts) {
-    sim.setLatency(c, far, up.latency, { jitter: up.jitter });
-    sim.setLatency(far, c, down.latency, { jitter: down.jitter });
+    links.setLatency(c, far, up.latency, { jitter: up.jitter });
+    links.setLatency(far, c, down.latency, { jitter: down.jitter });
   }
 }
 
@@ -317,9 +282,9 @@ async function settle(backend: Backend, p: Promise<unknown>, what: string): Prom
       failure = e;
     },
   );
-  const sim = simOf(backend);
-  if (sim) {
-    await sim.runUntil(() => done, CLOSE_LIMIT);
+  const time = backend.capabilities.virtualTime;
+  if (time) {
+    await time.runUntil(() => done, CLOSE_LIMIT);
     if (!done) throw new Error(`${what} did not finish within ${CLOSE_LIMIT} ms of virtual time`);
   } else {
     let timer: NodeJS.Timeout | undefined;
@@ -356,27 +321,27 @@ async function teardown(
   }
   const server = cast.server;
   if (server && !cast.dead.has(SERVER_HOST)) await step('closing the server', () => server.close());
-  const sim = simOf(cast.backend);
-  if (sim) {
-    // Faults still on would hold the last packets (a FIN behind a partition) for ever; a crashed host
-    // stays down (its peers' kernels give up on it by themselves).
+  const time = cast.backend.capabilities.virtualTime;
+  if (time) {
+    // Faults still on would hold the last packets (a FIN behind a partition) for ever; a kind may say
+    // otherwise (a crashed host stays down: its peers' kernels give up on it by themselves).
     for (const [id, heal] of heals) {
       const entry = cast.s.faults.find((f) => f.id === id);
-      if (entry?.fault.type === 'crash') continue;
+      if (entry && kindOf(entry.fault).healAtTeardown === false) continue;
       await step(`healing fault "${id}" after the run`, heal);
     }
   }
   const proxy = cast.proxy;
   if (proxy) await step('removing the proxy', () => proxy.remove());
-  if (sim) {
+  if (time) {
     const limit = o.drainLimit ?? 1_000_000;
-    const drained = await sim.runUntil(() => sim.pendingTimers() === 0, limit);
+    const drained = await time.runUntil(() => time.pendingTimers() === 0, limit);
     if (!drained) {
       errors.push(
-        `${sim.pendingTimers()} timer(s) still pending ${limit} ms after the subjects were closed (a timer or socket left running)`,
+        `${time.pendingTimers()} timer(s) still pending ${limit} ms after the subjects were closed (a timer or socket left running)`,
       );
     }
-    const open = sim.openSockets();
+    const open = time.openSockets();
     if (open > 0) errors.push(`${open} socket(s) still open after the subjects were closed`);
   }
   if (ownsBackend) {
@@ -411,32 +376,29 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   let end = 0;
   let teardownErrors: string[] = [];
   // Fault timers not yet fired when the run stops early must not fire during teardown.
-  const faultTimers: ReturnType<Simulation['clock']['setTimeout']>[] = [];
+  const faultTimers: (() => void)[] = [];
   const cancelFaults = (): void => {
-    const sim = simOf(backend);
-    for (const id of faultTimers.splice(0)) sim?.clock.clearTimeout(id);
+    for (const cancel of faultTimers.splice(0)) cancel();
   };
   try {
     configureLinks(backend, s, clientHosts);
-    const sim = simOf(backend);
+    // With virtual time every fault change is a timer created before the subjects start (C1).
+    const time = backend.capabilities.virtualTime;
     const pending: Promise<void>[] = [];
     let faultError: RunError | undefined;
-    if (sim) {
+    if (time) {
       for (const { t, kind, entry } of timeline(s.faults)) {
-        const id = sim.clock.setTimeout(
-          () => {
-            pending.push(
-              step(kind, entry).catch((e: Error) => {
-                faultError ??= new RunError(
-                  s.name,
-                  `${kind === 'on' ? 'applying' : 'healing'} fault "${entry.id}" (${entry.fault.type}) at ${t} ms: ${e.message}`,
-                );
-              }),
-            );
-          },
-          start + t - sim.now(),
-        );
-        faultTimers.push(id);
+        const cancel = time.schedule(start + t - backend.now(), () => {
+          pending.push(
+            step(kind, entry).catch((e: Error) => {
+              faultError ??= new RunError(
+                s.name,
+                `${kind === 'on' ? 'applying' : 'healing'} fault "${entry.id}" (${entry.fault.type}) at ${t} ms: ${e.message}`,
+              );
+            }),
+          );
+        });
+        faultTimers.push(cancel);
       }
     }
     await cast.startServer();
@@ -464,11 +426,11 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
         );
       }
     };
-    if (!sim) while (plan[0] && plan[0].t <= 0) await real(0, plan[0].kind, plan.shift()!.entry);
+    if (!time) while (plan[0] && plan[0].t <= 0) await real(0, plan[0].kind, plan.shift()!.entry);
     for (let i = 0; i < clientHosts.length; i++) await cast.startClient(i);
 
-    if (sim) {
-      await backend.runFor(start + s.duration - sim.now());
+    if (time) {
+      await backend.runFor(start + s.duration - backend.now());
       await Promise.all(pending);
       if (faultError) throw faultError;
     } else {
@@ -497,7 +459,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     end,
     serverHost: SERVER_HOST,
     topology: s.topology.kind,
-    ...(config ? { bounds: { config, topology: s.topology } } : {}),
+    ...(config ? { bounds: { config, link: s.topology.link } } : {}),
   });
 
   if (backend.kind === 'toxiproxy') widenForRealNetwork(metrics, backend.timeScale);
@@ -536,8 +498,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   for (const message of teardownErrors)
     expectations.push({ name: 'clean teardown', passed: false, detail: message });
 
-  const sim = simOf(backend);
-  const traceHash = sim ? sim.trace.hash() : observedHash(recorder);
+  const traceHash = backend.capabilities.traceHash?.() ?? observedHash(recorder);
   const replay = [
     'npx flatline run',
     o.file ?? `<${s.name}.yaml>`,

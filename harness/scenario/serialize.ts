@@ -3,13 +3,13 @@
  * test can be written out as a file that loads back to the same thing.
  */
 import { stringify } from 'yaml';
+import { kindOf } from '../faults/registry.ts';
+import type { ReferenceConfig } from '../subjects/reference-config.ts';
 import { formatDuration } from './duration.ts';
+import type { ExpectationInput } from './expectation-schema.ts';
 import {
-  type ExpectationInput,
   type FaultEntryInput,
   type FaultInput,
-  isToxicFault,
-  type ReferenceConfig,
   referenceConfigOf,
   type Scenario,
   type ScenarioInput,
@@ -68,20 +68,7 @@ export function scenarioToInput(s: Scenario, options: ToInputOptions = {}): Scen
   const d = (ms: number): string | number => (options.readable ? formatDuration(ms) : ms);
   const reference = referenceConfigOf(s);
   const faults: FaultEntryInput[] = s.faults.map((e) => {
-    let fault: Record<string, unknown>;
-    if (isToxicFault(e.fault)) {
-      const { attributes, ...rest } = e.fault;
-      const attrs: Record<string, unknown> = { ...attributes };
-      for (const key of ['latency', 'jitter', 'delay', 'timeout'] as const) {
-        // slicer.delay is in µs: keep it a plain number.
-        if (key in attrs && !(e.fault.type === 'slicer' && key === 'delay'))
-          attrs[key] = d(attrs[key] as number);
-      }
-      fault = { ...rest, ...attrs };
-    } else if (e.fault.type === 'clock-skew') fault = { ...e.fault, offset: d(e.fault.offset) };
-    else if (e.fault.type === 'nat') fault = { ...e.fault, idleTimeout: d(e.fault.idleTimeout) };
-    else if (e.fault.type === 'loss') fault = { ...e.fault, retransmitAfter: d(e.fault.retransmitAfter) };
-    else fault = { ...e.fault };
+    const fault = kindOf(e.fault).toInput(e.fault as never, d);
     const entry: FaultEntryInput = { id: e.id, at: d(e.at), fault: fault as FaultInput };
     if (e.until !== undefined) entry.until = d(e.until);
     return entry;

@@ -15,6 +15,7 @@ export interface SimBackendOptions {
   tcp?: SimulationOptions['tcp'];
 }
 
+/** The simulator backend; `sim` is there for tests and tools that look inside (the runner never does). */
 export type SimBackend = Backend & { readonly sim: Simulation };
 
 export function createSimBackend(opts: SimBackendOptions): SimBackend {
@@ -35,6 +36,23 @@ export function createSimBackend(opts: SimBackendOptions): SimBackend {
     },
     now: () => sim.now(),
     runFor: (ms: number) => sim.runFor(ms),
+    capabilities: {
+      virtualTime: {
+        schedule(ms, fn) {
+          const id = sim.clock.setTimeout(fn, ms);
+          return () => sim.clock.clearTimeout(id);
+        },
+        runUntil: (done, limitMs) => sim.runUntil(done, limitMs),
+        pendingTimers: () => sim.pendingTimers(),
+        openSockets: (host) => sim.openSockets(host),
+        processTimers: (host) => sim.host(host).process.timers.size,
+        hostNames: () => sim.hostNames(),
+      },
+      hostFaults: sim.faults,
+      links: { setLatency: (from, to, ms, opts) => sim.setLatency(from, to, ms, opts) },
+      random: (component) => sim.random(component),
+      traceHash: () => sim.trace.hash(),
+    },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

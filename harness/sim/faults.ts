@@ -5,13 +5,15 @@
  * (BOUNDS.md): C1 cut — deliveries arriving at or after the onset are lost, in-flight ones too;
  * C2 send-time — packets sent before the onset still arrive.
  */
+
+import type { Convention } from '../model/index.ts';
 import type { SimContext } from './context.ts';
 import { SimError } from './errors.ts';
 import type { SimHost } from './host.ts';
 import { Packet, PK } from './packet.ts';
 import type { Wire, WireFault } from './wire.ts';
 
-export type Convention = 'C1' | 'C2';
+export type { Convention };
 export type PartitionDirection = 'both' | 'a->b' | 'b->a';
 
 export interface PartitionOptions {

@@ -28,7 +28,7 @@ import { encodeFrame } from '../../impl/protocol.ts';
 import type { Runtime, TimerHandle } from '../../impl/runtime.ts';
 import { HeartbeatServer } from '../../impl/server.ts';
 import type { Address, ServerHandle, Subject, SubjectEvent, SubjectHandle } from '../backend.ts';
-import type { ReferenceConfig } from '../scenario/schema.ts';
+import type { ReferenceConfig } from './reference-config.ts';
 
 export type { ReferenceConfig };
 

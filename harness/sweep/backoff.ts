@@ -7,7 +7,7 @@
 import type { SweepBackoff } from '../result.ts';
 import { formatDuration } from '../scenario/duration.ts';
 import { didYouMean, friendlyIssues } from '../scenario/issues.ts';
-import { BACKOFF_POLICIES, type BackoffConfig, referenceConfigSchema } from '../scenario/schema.ts';
+import { BACKOFF_POLICIES, type BackoffConfig, referenceConfigSchema } from '../subjects/reference-config.ts';
 import { ValueError } from './errors.ts';
 
 /** BOUNDS.md calls the gRPC variant "symmetric jitter"; the scenario schema calls it grpc. */

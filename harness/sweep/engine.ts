@@ -6,8 +6,9 @@
  * the same seeds give the same SweepResult, byte for byte.
  */
 import type { Backend, Subject } from '../backend.ts';
+import type { BackendKind } from '../model/index.ts';
 import type { SweepCell, SweepPreset, SweepResult } from '../result.ts';
-import { type BackendChoice, runScenario } from '../scenario/runner.ts';
+import { runScenario } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { configKey, describeConfig } from './describe.ts';
 import { COMMAND_LINE, SweepSpecError } from './errors.ts';
@@ -44,7 +45,7 @@ export interface CellDetail {
 }
 
 export interface SweepRunOptions {
-  backend?: BackendChoice;
+  backend?: BackendKind;
   /** toxiproxy: real ms per scenario ms (default 0.01). */
   timeScale?: number;
   subject?: Subject<never>;

@@ -13,7 +13,7 @@
 import type { SweepBackoff, SweepConfig } from '../result.ts';
 import { formatDuration } from '../scenario/duration.ts';
 import { didYouMean } from '../scenario/issues.ts';
-import { REFERENCE_DEFAULTS } from '../scenario/schema.ts';
+import { REFERENCE_DEFAULTS } from '../subjects/reference-config.ts';
 import { fromConfig } from './backoff.ts';
 import { ValueError } from './errors.ts';
 

@@ -1,25 +1,25 @@
 /**
  * From the runs of one sweep cell (one configuration on one scenario and latency profile, over every
- * seed) to the Chen–Toueg–Aguilera QoS numbers of BOUNDS.md:
+ * seed) to the Chen–Toueg–Aguilera QoS numbers of BOUNDS.md. The metrics themselves (estimators and
+ * edge cases) are harness/observe/qos.ts: a cell is the pooled observation of its runs (Σ windows,
+ * Σ mistakes, Σ mistake time), so a cell of one run quotes what that run's report quotes. This file
+ * only decides what each run contributes:
  *
  * - T_D detection time: Δ from the onset of each fault that kills the path ("dead" faults,
- *   harness/observe/fault-bounds.ts) to its detection by the judged side. Side `client` (default)
- *   and `server` give one sample per connection open at the onset; `first` gives one per fault and
- *   run, the earlier of the two sides. A connection open at the onset that its side never closed is
- *   an undetected crash.
- * - λ_M mistake rate: false detections (a side ended a connection while the peer was alive) per
- *   connection-hour, over the whole observation: Σ mistakes / Σ (clients × run duration).
- * - T_MR mistake recurrence: between consecutive false detections of one run.
- * - T_M mistake duration: false detection → the client has a connection again (its next
- *   connection opens); cut at the end of the run when it never does. A server-side mistake is
- *   charged to the client whose connection closed first after it (the one that heard the close).
- * - P_A query accuracy: 1 − (time wrongly suspected) / (connection time observed).
+ *   faultClass in harness/faults/registry.ts) to its detection by the judged side. Side `client`
+ *   (default) and `server` give one crash per connection open at the onset; `first` gives one per
+ *   fault and run, the earlier of the two sides. A connection open at the onset that its side never closed is
+ *   an undetected crash (counted per fault).
+ * - mistakes: the run's false detections, with trust restored as observe/qos.ts mistakesOf says;
+ *   the observation window is the run, one detector per client, so W is in connection-hours and
+ *   λ_M = Σ mistakes / Σ (clients × run duration), P_A = 1 − Σ T_M / Σ (clients × run duration).
+ * - T_MR samples: the gaps between consecutive false detections of one run (never across runs).
  * - reconnect time: Δ from the heal (or the detection, if later) to the client being ready again.
  * - overhead (F20): heartbeat messages and bytes per connection-hour, mean over the runs.
  */
 
-import { type MistakeObservation, mistakeDurations, mistakeRecurrenceTimes } from '../observe/bounds.ts';
-import { faultClass } from '../observe/fault-bounds.ts';
+import { faultClass } from '../faults/registry.ts';
+import { type CrashObservation, type QosObservation, qosMetrics, runObservation } from '../observe/qos.ts';
 import type { ConnectionLane, Overhead, SampleStats, ScenarioResult, Side } from '../result.ts';
 import type { FaultEntry, Scenario } from '../scenario/schema.ts';
 import { summarize } from './stats.ts';
@@ -78,57 +78,37 @@ function sideCanDetect(entry: FaultEntry, side: Side): boolean {
   return !((f.type === 'crash' || f.type === 'pause') && f.host === side);
 }
 
-interface DetectionCount {
-  samples: number[];
+interface RunCrashes {
+  crashes: CrashObservation[];
+  /** Connections open at a dead fault's onset (per the judged side). */
   expected: number;
 }
 
-function detectionsOf(run: CellRun, side: DetectSide): DetectionCount {
-  const out: DetectionCount = { samples: [], expected: 0 };
+/**
+ * The crashes of one run for the judged side: one per detection of a dead fault by that side, plus
+ * one undetected crash per connection open at the onset that no detection of that fault accounts for.
+ */
+function crashesOf(run: CellRun, side: DetectSide): RunCrashes {
+  const out: RunCrashes = { crashes: [], expected: 0 };
   for (const entry of run.scenario.faults) {
     if (faultClass(entry) !== 'dead') continue;
     const open = openAt(run.result.lanes, entry.at).length;
     const mine = run.result.detections.filter((d) => d.fault === entry.id);
+    let deltas: number[];
     if (side === 'first') {
       if (open === 0) continue;
       out.expected += 1;
-      if (mine.length > 0) out.samples.push(Math.min(...mine.map((d) => d.delta)));
-      continue;
+      deltas = mine.length > 0 ? [Math.min(...mine.map((d) => d.delta))] : [];
+      if (deltas.length === 0) out.crashes.push({ at: entry.at });
+    } else {
+      if (!sideCanDetect(entry, side)) continue;
+      out.expected += open;
+      deltas = mine.filter((d) => d.side === side).map((d) => d.delta);
+      for (let i = deltas.length; i < open; i++) out.crashes.push({ at: entry.at });
     }
-    if (!sideCanDetect(entry, side)) continue;
-    out.expected += open;
-    out.samples.push(...mine.filter((d) => d.side === side).map((d) => d.delta));
+    out.crashes.push(...deltas.map((delta) => ({ at: entry.at, detectedAt: entry.at + delta })));
   }
   return out;
-}
-
-/** T_M observations of one run (see the header for how trust is restored). */
-export function mistakesOf(result: ScenarioResult): MistakeObservation[] {
-  const lanes = result.lanes;
-  const nextConnection = (client: string, after: number): number | undefined => {
-    const next = lanes
-      .filter((l) => l.client === client && l.opened >= after && connectedAt(l) !== undefined)
-      .map((l) => connectedAt(l)!);
-    return next.length ? Math.min(...next) : undefined;
-  };
-  return result.falseDetections.map((m) => {
-    let client: string | undefined;
-    let from = m.at;
-    const own = lanes.find((l) => l.conn === m.conn);
-    if (own) client = own.client;
-    else {
-      // A server-side mistake: the client lane that closed first at or after it heard the close.
-      const heard = lanes
-        .filter((l) => l.closed !== undefined && l.closed >= m.at && (connectedAt(l) ?? Infinity) <= m.at)
-        .sort((a, b) => a.closed! - b.closed!)[0];
-      if (heard) {
-        client = heard.client;
-        from = heard.closed!;
-      }
-    }
-    const restoredAt = client === undefined ? undefined : nextConnection(client, from);
-    return restoredAt === undefined ? { at: m.at } : { at: m.at, restoredAt };
-  });
 }
 
 function meanOverhead(results: readonly ScenarioResult[], side: Side): Overhead {
@@ -148,45 +128,34 @@ function meanOverhead(results: readonly ScenarioResult[], side: Side): Overhead 
 
 /** Folds a cell's runs into its QoS numbers. */
 export function cellQos(runs: readonly CellRun[], side: DetectSide): CellQos {
-  const detection: number[] = [];
   const reconnect: number[] = [];
-  const durations: number[] = [];
-  const recurrences: number[] = [];
+  const observations: QosObservation[] = [];
   let expected = 0;
   let notReconnected = 0;
-  let falseDetections = 0;
-  let exposure = 0;
-  let wrong = 0;
   let deadFaults = false;
   for (const run of runs) {
     const { result, scenario } = run;
     if (scenario.faults.some((f) => faultClass(f) === 'dead')) deadFaults = true;
-    const d = detectionsOf(run, side);
-    detection.push(...d.samples);
-    expected += d.expected;
+    const c = crashesOf(run, side);
+    expected += c.expected;
+    observations.push({ ...runObservation(result, scenario.clients), crashes: c.crashes });
     reconnect.push(...result.reconnects.map((r) => r.delta));
     const clientDetections = result.detections.filter((x) => x.side === 'client').length;
     notReconnected += Math.max(0, clientDetections - result.reconnects.length);
-    const mistakes = mistakesOf(result);
-    falseDetections += mistakes.length;
-    const tm = mistakeDurations(mistakes, result.duration);
-    durations.push(...tm);
-    wrong += tm.reduce((a, b) => a + b, 0);
-    recurrences.push(...mistakeRecurrenceTimes(mistakes));
-    exposure += scenario.clients * result.duration;
   }
-  const exposureHours = exposure / HOUR;
+  const m = qosMetrics(observations);
+  const detection = m.detection.values;
   const out: CellQos = {
     deadFaults,
     detectionSamples: [...detection].sort((a, b) => a - b),
     expectedDetections: expected,
-    undetected: Math.max(0, expected - detection.length),
+    undetected: m.detection.undetected,
     reconnectSamples: [...reconnect].sort((a, b) => a - b),
     notReconnected,
-    falseDetections,
-    exposureHours,
-    falseDetectionRate: exposure > 0 ? falseDetections / exposureHours : 0,
-    queryAccuracy: exposure > 0 ? 1 - wrong / exposure : 1,
+    falseDetections: m.mistakes,
+    exposureHours: m.exposure / HOUR,
+    falseDetectionRate: m.mistakesPerHour,
+    queryAccuracy: m.queryAccuracy,
     overhead: {
       client: meanOverhead(
         runs.map((r) => r.result),
@@ -202,9 +171,9 @@ export function cellQos(runs: readonly CellRun[], side: DetectSide): CellQos {
   if (det) out.detection = det;
   const rec = summarize(reconnect);
   if (rec) out.reconnect = rec;
-  const tm = summarize(durations);
+  const tm = summarize(m.mistakeDuration.values);
   if (tm) out.mistakeDuration = tm;
-  const tmr = summarize(recurrences);
+  const tmr = summarize(m.mistakeRecurrence.gaps);
   if (tmr) out.mistakeRecurrence = tmr;
   return out;
 }

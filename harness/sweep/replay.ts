@@ -5,8 +5,8 @@
  * writes the scenario of that run as a file for `flatline run` (swimlanes in the run report).
  */
 
+import type { BackendKind } from '../model/index.ts';
 import { formatDuration } from '../scenario/duration.ts';
-import type { BackendChoice } from '../scenario/runner.ts';
 import { formatDurationValue } from './axis.ts';
 import { formatBackoff } from './backoff.ts';
 import { fmtNumber } from './describe.ts';
@@ -19,7 +19,7 @@ import { DEFAULT_MAX_RUNS, type SweepSpec } from './spec.ts';
 export const REPLAY_DIR = 'flatline-replay';
 
 export interface ReplayContext {
-  backend: BackendChoice;
+  backend: BackendKind;
   timeScale?: number;
   /** --subject as the user gave it. */
   subject?: string;

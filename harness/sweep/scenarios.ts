@@ -16,13 +16,14 @@
  * sweep asks for a fixed phase.
  */
 
+import type { BackendKind } from '../model/index.ts';
 import { worstWait } from '../observe/bounds.ts';
 import type { SweepConfig } from '../result.ts';
 import { crash, latency, partition, scenario, timeout } from '../scenario/builder.ts';
 import { formatDuration, parseDuration } from '../scenario/duration.ts';
 import { didYouMean } from '../scenario/issues.ts';
-import type { BackendChoice } from '../scenario/runner.ts';
-import type { FaultEntry, ReferenceConfig, Scenario } from '../scenario/schema.ts';
+import type { FaultEntry, Scenario } from '../scenario/schema.ts';
+import type { ReferenceConfig } from '../subjects/reference-config.ts';
 import { toConfig } from './backoff.ts';
 import { ValueError } from './errors.ts';
 import { type LatencyProfile, type Leg, pathExtremes } from './profiles.ts';
@@ -138,7 +139,7 @@ export interface InstantiateOptions {
   seed: number;
   /** Offset the fault onset by a seed-derived fraction of the interval (default true). */
   phase: boolean;
-  backend: BackendChoice;
+  backend: BackendKind;
 }
 
 /** u(seed) ∈ [0, 1): a fixed integer hash of the seed (murmur3's finalizer), no Math.random. */

@@ -10,7 +10,7 @@
  * Goals: none given means "no false detections".
  */
 import type { SweepBackoff, SweepConfig } from '../result.ts';
-import { REFERENCE_DEFAULTS } from '../scenario/schema.ts';
+import { REFERENCE_DEFAULTS } from '../subjects/reference-config.ts';
 import { type DurationValue, resolveDuration } from './axis.ts';
 import { fromConfig } from './backoff.ts';
 import { configKey } from './describe.ts';

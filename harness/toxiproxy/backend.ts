@@ -11,7 +11,7 @@
  */
 import type { Logger, Runtime } from '../../impl/runtime.ts';
 import { silentLogger } from '../../impl/runtime.ts';
-import type { Backend, FaultProxy, ProxySpec } from '../backend.ts';
+import type { Backend, BackendCapabilities, FaultProxy, ProxySpec } from '../backend.ts';
 import {
   FaultProxyError,
   mergeToxic,
@@ -221,6 +221,8 @@ class RealFaultProxy implements ToxiproxyFaultProxy {
 class RealBackend implements ToxiproxyBackend {
   readonly kind = 'toxiproxy' as const;
   readonly timeScale: number;
+  /** Real time and real TCP: no virtual clock, no host faults, no reproducible trace. */
+  readonly capabilities: BackendCapabilities = {};
   private readonly clock: ScenarioClock;
   private readonly resources = new Resources();
   private readonly runtimes = new Map<string, Runtime>();

@@ -5,6 +5,7 @@
  *   figure.lane[data-conn] per connection, #zoom-<n> with figure.zoom, table.bounds#bounds-<n>,
  *   #expectations-<n>, #faults-<n>, #qos-<n>, #parity-<n>, #replay-<n>, #environment-<n>.
  */
+import { runQos } from '../../harness/observe/qos.ts';
 import type { ScenarioResult } from '../../harness/result.ts';
 import {
   bothWays,
@@ -17,7 +18,6 @@ import { ecdfSpec } from '../charts/distribution.ts';
 import { laneTimeline, zoomTimeline, zoomWindows } from '../charts/timeline.ts';
 import { COLORS, renderChart } from '../charts/vega.ts';
 import { fmtAccuracy, fmtBytes, fmtClock, fmtDuration, fmtMs, fmtNum } from '../format.ts';
-import { runQos } from '../qos.ts';
 import { assertScenarioResults } from '../validate.ts';
 import { type Html, html, join } from './markup.ts';
 import {
@@ -205,21 +205,18 @@ function faultsTable(r: ScenarioResult, n: number): Html {
 function qosTable(r: ScenarioResult, n: number): Html {
   const q = runQos(r);
   const both = bothWays(r.overhead);
-  const ms = (v: number) => (Number.isNaN(v) ? '—' : fmtMs(Math.round(v)));
+  const ms = (v: number | undefined) => (v === undefined ? '—' : fmtMs(Math.round(v)));
   const rows: [string, string, string][] = [
     ['false detections (mistakes)', String(q.mistakes), ''],
-    ['E(T_M) mistake duration', ms(q.meanMistakeDuration), 'mistake → same client connected again'],
-    ['E(T_MR) mistake recurrence', ms(q.meanRecurrence), 'between consecutive mistakes'],
+    ['observed connection time W', fmtDuration(q.exposure), 'clients × run duration'],
     [
-      'λ_M mistake rate',
-      Number.isNaN(q.mistakeRatePerHour) ? '—' : `${fmtNum(q.mistakeRatePerHour, 3)} /h`,
-      '1 / E(T_MR)',
+      'E(T_M) mistake duration',
+      ms(q.mistakeDuration.mean),
+      'mistake → same client connected again (cut at the end of the run)',
     ],
-    [
-      'P_A query accuracy',
-      Number.isNaN(q.queryAccuracy) ? '—' : fmtAccuracy(q.queryAccuracy),
-      '1 − E(T_M)/E(T_MR)',
-    ],
+    ['E(T_MR) mistake recurrence', ms(q.mistakeRecurrence.mean), 'W / mistakes'],
+    ['λ_M mistake rate', `${fmtNum(q.mistakesPerHour, 3)} /conn·h`, '1 / E(T_MR) = mistakes / W'],
+    ['P_A query accuracy', fmtAccuracy(q.queryAccuracy), '1 − E(T_M)/E(T_MR) = 1 − Σ T_M / W'],
     [
       'heartbeat overhead, client',
       `${fmtNum(r.overhead.client.messagesPerHour, 1)} ${MSG_CLIENT} · ${fmtBytes(r.overhead.client.bytesPerHour)}/conn·h`,

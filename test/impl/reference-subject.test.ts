@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SubjectEvent } from '../../harness/backend.ts';
-import { REFERENCE_DEFAULTS, type ReferenceConfig } from '../../harness/scenario/schema.ts';
 import { Simulation } from '../../harness/sim/index.ts';
 import {
   businessPayload,
@@ -8,6 +7,7 @@ import {
   referenceSubject,
   serverConfigFrom,
 } from '../../harness/subjects/reference.ts';
+import { REFERENCE_DEFAULTS, type ReferenceConfig } from '../../harness/subjects/reference-config.ts';
 import { resolveClientConfig, resolveServerConfig } from '../../impl/config.ts';
 import { encodeFrame } from '../../impl/protocol.ts';
 

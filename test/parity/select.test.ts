@@ -159,6 +159,7 @@ function manualBackend(): Backend & { advance(ms: number): void } {
   return {
     kind: 'toxiproxy',
     timeScale: 0.01,
+    capabilities: {},
     runtime,
     createProxy: () => Promise.reject(new Error('not used')),
     now: () => now,

@@ -5,14 +5,15 @@
  * [R − G + d_u, R + d_u) (C2) with G = I + d_u; a side that hears the other's FIN one leg later.
  */
 import { describe, expect, it } from 'vitest';
+import type { Fault } from '../../harness/faults/registry.ts';
 import {
   convergenceBound,
   expectedDetections,
   hammeringBound,
   type PropertyCase,
 } from '../../harness/property/index.ts';
-import type { Fault, FaultEntry } from '../../harness/scenario/schema.ts';
-import { REFERENCE_DEFAULTS } from '../../harness/scenario/schema.ts';
+import type { FaultEntry } from '../../harness/scenario/schema.ts';
+import { REFERENCE_DEFAULTS } from '../../harness/subjects/reference-config.ts';
 
 const c: PropertyCase = {
   config: {

@@ -123,6 +123,30 @@ describe('run report HTML', () => {
     );
   });
 
+  it('quotes the QoS of harness/observe/qos.ts: one mistake gives a finite λ_M, E(T_MR) and P_A', () => {
+    const qos = (n: number) => {
+      const rows = findAll(
+        byId(doc, `qos-${n}`)!,
+        (e) => e.name === 'tr' && childElements(e, 'td').length > 0,
+      );
+      return new Map(rows.map((r) => childElements(r, 'td').map(textOf)).map(([k, v]) => [k!, v!]));
+    };
+    // blackHoleRun: no false detection.
+    const none = qos(1);
+    expect(none.get('false detections (mistakes)')).toBe('0');
+    expect(none.get('λ_M mistake rate')).toBe('0 /conn·h');
+    expect(none.get('E(T_MR) mistake recurrence')).toBe('—');
+    expect(none.get('P_A query accuracy')).toBe('100 %');
+    // latencySpikeRun: one false detection in 15 min with one client → 4 per conn·h, E(T_MR) = W.
+    const one = qos(2);
+    expect(one.get('false detections (mistakes)')).toBe('1');
+    expect(one.get('observed connection time W')).toBe('15 min');
+    expect(one.get('λ_M mistake rate')).toBe('4 /conn·h');
+    expect(one.get('E(T_MR) mistake recurrence')).toBe('900\u202F000 ms');
+    expect(one.get('P_A query accuracy')).not.toBe('—');
+    expect(one.get('P_A query accuracy')).not.toBe('100 %');
+  });
+
   it('shows detection and reconnect distributions as ECDF charts', () => {
     const dist = byId(doc, 'distributions')!;
     const charts = findAll(dist, (e) => e.name === 'figure' && hasClass(e, 'ecdf'));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { runQos } from '../../harness/observe/qos.ts';
 import { nearestRank, summarize } from '../../harness/sweep/stats.ts';
 import { binHeartbeats, binWidth, clockTicks, zoomWindows } from '../../reports/charts/timeline.ts';
 import { cleanText, esc, escAttr, slug } from '../../reports/escape.ts';
 import { fmtClock, fmtDuration, fmtMs, fmtNum } from '../../reports/format.ts';
-import { runQos } from '../../reports/qos.ts';
 import { ecdf } from '../../reports/stats.ts';
 import { blackHoleRun, latencySpikeRun } from './fixtures.ts';
 
@@ -51,20 +51,26 @@ describe('statistics', () => {
   });
 });
 
-describe('QoS metrics (BOUNDS.md T_M, T_MR, λ_M, P_A)', () => {
-  it('a run without false detections has P_A = 1 and λ_M = 0', () => {
+describe('QoS metrics of a run report (BOUNDS.md T_M, T_MR, λ_M, P_A)', () => {
+  it('a run without false detections has P_A = 1 and λ_M = 0, and no E(T_M) or E(T_MR)', () => {
     const q = runQos(blackHoleRun());
-    expect(q).toMatchObject({ mistakes: 0, mistakeRatePerHour: 0, queryAccuracy: 1 });
+    expect(q).toMatchObject({ mistakes: 0, mistakesPerHour: 0, queryAccuracy: 1 });
+    expect(q.mistakeDuration.mean).toBeUndefined();
+    expect(q.mistakeRecurrence.mean).toBeUndefined();
   });
-  it('T_M runs from the false detection to the same client’s next connection', () => {
+  it('T_M runs from the false detection to the same client’s next connection; one mistake is finite', () => {
     const r = latencySpikeRun();
     const q = runQos(r);
     const c2 = r.lanes.find((l) => l.conn === 'c2')!;
+    const tm = c2.opened - r.falseDetections[0]!.at;
     expect(q.mistakes).toBe(1);
-    expect(q.mistakeDurations).toEqual([c2.opened - r.falseDetections[0]!.at]);
-    expect(Number.isNaN(q.meanRecurrence)).toBe(true);
+    expect(q.mistakeDuration.values).toEqual([tm]);
+    // One client for 900 000 ms: no gap to average, E(T_MR) = W = 900 000, λ_M = 4/conn·h.
+    expect(q.mistakeRecurrence).toEqual({ gaps: [], mean: 900_000 });
+    expect(q.mistakesPerHour).toBe(4);
+    expect(q.queryAccuracy).toBe(1 - tm / 900_000);
   });
-  it('T_MR is the gap between consecutive mistakes and P_A = 1 − E(T_M)/E(T_MR)', () => {
+  it('T_MR gaps are between consecutive mistakes; E(T_MR) = W/n and P_A = 1 − E(T_M)/E(T_MR)', () => {
     const r = latencySpikeRun();
     r.falseDetections = [
       { side: 'client', conn: 'c1', reason: 'heartbeat-timeout', at: 100_000 },
@@ -80,10 +86,14 @@ describe('QoS metrics (BOUNDS.md T_M, T_MR, λ_M, P_A)', () => {
     r.lanes = [lane('c1', 0), lane('c2', 101_000), { conn: 'c4', client: 'k', opened: 402_000, events: [] }];
     r.lanes.push(lane('c3', 403_000));
     const q = runQos(r);
-    expect(q.mistakeDurations).toEqual([1000, 3000]);
-    expect(q.recurrences).toEqual([300_000]);
-    expect(q.mistakeRatePerHour).toBe(12);
-    expect(q.queryAccuracy).toBeCloseTo(1 - 2000 / 300_000, 12);
+    expect(q.mistakeDuration.values).toEqual([1000, 3000]);
+    expect(q.mistakeRecurrence.gaps).toEqual([300_000]);
+    // W = 900 000 (one client), n = 2: E(T_MR) = 450 000 (not the 300 000 gap), λ_M = 8/h,
+    // E(T_M) = 2000, P_A = 1 − 2000/450 000 = 1 − 4000/900 000.
+    expect(q.mistakeRecurrence.mean).toBe(450_000);
+    expect(q.mistakesPerHour).toBe(8);
+    expect(q.queryAccuracy).toBeCloseTo(1 - 2000 / 450_000, 12);
+    expect(q.queryAccuracy).toBe(1 - 4000 / 900_000);
   });
 });
 

@@ -26,7 +26,7 @@ import {
   slowClose,
   state,
   timeout,
-  toxics,
+  toxicFaults,
 } from '../../harness/scenario/builder.ts';
 import { ScenarioError } from '../../harness/scenario/errors.ts';
 import { loadScenarioFile, loadScenarioText } from '../../harness/scenario/loader.ts';
@@ -86,8 +86,9 @@ describe('builder', () => {
   });
 
   it('has a helper named after every Toxiproxy toxic', () => {
-    expect(Object.keys(toxics).sort()).toEqual([...TOXIC_TYPES].sort());
-    for (const [type, make] of Object.entries(toxics)) expect(make({}).type).toBe(type);
+    expect(Object.keys(toxicFaults).sort()).toEqual([...TOXIC_TYPES].sort());
+    for (const [type, make] of Object.entries(toxicFaults))
+      expect((make as () => { type: string })().type).toBe(type);
     expect(
       [latency(), bandwidth(), slowClose(), resetPeer(), slicer(), limitData(), noop()].map((f) => f.type),
     ).toEqual(['latency', 'bandwidth', 'slow_close', 'reset_peer', 'slicer', 'limit_data', 'noop']);

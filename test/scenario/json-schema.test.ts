@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { FAULT_TYPES } from '../../harness/faults/registry.ts';
 import {
   renderScenarioJsonSchema,
   SCHEMA_FILE,
   scenarioJsonSchema,
 } from '../../harness/scenario/json-schema.ts';
-import { FAULT_TYPES } from '../../harness/scenario/schema.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'black-hole.yaml');

@@ -1,22 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import type { Fault } from '../../harness/faults/registry.ts';
+import { FAULT_TYPES, kindOf, typesPlaced } from '../../harness/faults/registry.ts';
+import { TOXIC_COMMON_KEYS, toxicInputs, toxicNames } from '../../harness/faults/toxic.ts';
 import { worstWait } from '../../harness/observe/bounds.ts';
 import { formatPath, friendlyIssues } from '../../harness/scenario/issues.ts';
+import { parseScenario, referenceConfigOf, type Scenario } from '../../harness/scenario/schema.ts';
 import {
   BACKOFF_DEFAULTS,
   BUSINESS_FRAME_MIN,
-  type Fault,
-  parseScenario,
   REFERENCE_DEFAULTS,
-  referenceConfigOf,
-  type Scenario,
-  SIM_FAULT_TYPES,
-  TOXIC_COMMON_KEYS,
-  TOXIC_FAULT_TYPES,
-  toxicFaultSchemas,
-  toxicInputs,
-  toxicNames,
-} from '../../harness/scenario/schema.ts';
-import { normalizeToxic, TOXIC_ATTRIBUTES, TOXIC_TYPES } from '../../harness/toxics/spec.ts';
+} from '../../harness/subjects/reference-config.ts';
+import { isToxicType, normalizeToxic, TOXIC_ATTRIBUTES, TOXIC_TYPES } from '../../harness/toxics/spec.ts';
 
 function ok(raw: Record<string, unknown>): Scenario {
   const r = parseScenario({ name: 't', duration: '10m', ...raw });
@@ -37,9 +32,9 @@ const one = (fault: Record<string, unknown>, topology = 'proxy'): Fault =>
 
 describe('toxic faults (TOXICS.md vocabulary)', () => {
   it('cover exactly the toxics of harness/toxics/spec.ts, with the same attribute names', () => {
-    expect([...TOXIC_FAULT_TYPES].sort()).toEqual([...TOXIC_TYPES].sort());
+    expect(FAULT_TYPES.filter(isToxicType).sort()).toEqual([...TOXIC_TYPES].sort());
     for (const type of TOXIC_TYPES) {
-      const keys = Object.keys(toxicFaultSchemas[type].shape).filter(
+      const keys = Object.keys((kindOf(type).schema as z.ZodObject).shape).filter(
         (k) => !(TOXIC_COMMON_KEYS as readonly string[]).includes(k),
       );
       expect(keys.sort(), type).toEqual(Object.keys(TOXIC_ATTRIBUTES[type]).sort());
@@ -233,12 +228,13 @@ describe('sim-only faults (direct topology)', () => {
 });
 
 describe('topology compatibility', () => {
-  it.each(SIM_FAULT_TYPES)('%s in a proxy topology names the fault and the fix', (type) => {
+  it.each(typesPlaced('direct'))('%s in a proxy topology names the fault and the fix', (type) => {
     const fault: Record<string, unknown> = { type };
     if (type === 'crash' || type === 'pause' || type === 'clock-skew') fault.host = 'client';
     if (type === 'clock-skew') fault.offset = '1s';
     if (type === 'nat') fault.idleTimeout = '1s';
     if (type === 'loss') fault.probability = 0.5;
+    if (type === 'burst-loss') Object.assign(fault, { good: '10s', bad: '1s' });
     expect(problems({ faults: [{ at: '1s', fault }] })).toEqual([
       `faults[0].fault.type: ${type} is a sim-only fault: it needs topology direct (this scenario uses proxy); Toxiproxy cannot make it`,
     ]);
@@ -246,7 +242,7 @@ describe('topology compatibility', () => {
 
   it('a toxic or proxy-down in a direct topology is rejected', () => {
     expect(problems({ topology: 'direct', faults: [{ at: '1s', fault: { type: 'proxy-down' } }] })).toEqual([
-      'faults[0].fault.type: proxy-down is a Toxiproxy fault: it needs topology proxy (this scenario uses direct); use a sim-only fault (partition, crash, pause, clock-skew, nat, loss) on a direct topology',
+      'faults[0].fault.type: proxy-down is a Toxiproxy fault: it needs topology proxy (this scenario uses direct); use a sim-only fault (partition, crash, pause, clock-skew, nat, loss, burst-loss) on a direct topology',
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientBlackHole } from '../../harness/observe/bounds.ts';
-import { REFERENCE_DEFAULTS, referenceConfigSchema } from '../../harness/scenario/schema.ts';
+import { REFERENCE_DEFAULTS, referenceConfigSchema } from '../../harness/subjects/reference-config.ts';
 import { toConfig } from '../../harness/sweep/backoff.ts';
 import { findPreset, PRESETS, parsePresets } from '../../harness/sweep/presets.ts';
 import { legsFromRtt, modelOf, parseProfile } from '../../harness/sweep/profiles.ts';

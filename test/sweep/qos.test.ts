@@ -3,11 +3,12 @@
  * known: three runs of a black-hole scenario (10 min, one client, fault 60 s → 120 s).
  */
 import { describe, expect, it } from 'vitest';
+import { mistakesOf, qosMetrics, runObservation, runQos } from '../../harness/observe/qos.ts';
 import type { ConnectionLane, ScenarioResult } from '../../harness/result.ts';
 import { scenario, timeout } from '../../harness/scenario/builder.ts';
 import { judgeCell, type SweepGoals } from '../../harness/sweep/goals.ts';
 import { latencyTolerance, parseProfile } from '../../harness/sweep/profiles.ts';
-import { type CellRun, cellQos, mistakesOf } from '../../harness/sweep/qos.ts';
+import { type CellRun, cellQos } from '../../harness/sweep/qos.ts';
 
 const blackHole = scenario('bh')
   .proxy()
@@ -134,6 +135,20 @@ describe('cell QoS (T_D, λ_M, T_M, T_MR, P_A, reconnect, F20 overhead)', () => 
     expect(first.expectedDetections).toBe(3);
   });
 
+  it('undetected crashes are counted per fault: a surplus detection in one run hides no miss in another', () => {
+    // Run 1 with a second client detection attributed to the black hole (2 samples, 1 connection
+    // open at the onset), and run 3 (1 open, never detected). 2 expected, 2 samples, yet run 3's
+    // connection was never detected: 1 undetected (a cell-wide 2 − 2 would say 0).
+    const surplus: CellRun = {
+      ...runs[0]!,
+      result: { ...runs[0]!.result, detections: [...runs[0]!.result.detections, det('client', 'c9', 3000)] },
+    };
+    const q = cellQos([surplus, runs[2]!], 'client');
+    expect(q.detectionSamples).toEqual([2500, 3000]);
+    expect(q.expectedDetections).toBe(2);
+    expect(q.undetected).toBe(1);
+  });
+
   it('λ_M per connection-hour, T_M (trust restored at the next connection, or cut at the end), T_MR, P_A', () => {
     expect(mistakesOf(runs[1]!.result)).toEqual([{ at: 200_000, restoredAt: 201_000 }, { at: 400_000 }]);
     const q = cellQos(runs, 'client');
@@ -143,6 +158,25 @@ describe('cell QoS (T_D, λ_M, T_M, T_MR, P_A, reconnect, F20 overhead)', () => 
     expect(q.mistakeDuration).toEqual({ n: 3, min: 1000, median: 1010, p99: 200_000, max: 200_000 });
     expect(q.mistakeRecurrence).toEqual({ n: 1, min: 200_000, median: 200_000, p99: 200_000, max: 200_000 });
     expect(q.queryAccuracy).toBe(1 - 202_010 / 1_800_000);
+  });
+
+  it('is the pooled observation of its runs (observe/qos.ts), and a one-run cell quotes the run report', () => {
+    // 3 runs × 1 client × 600 000 = W 1 800 000; 3 mistakes; ΣT_M = 1010 + 1000 + 200 000.
+    const pooled = qosMetrics(runs.map((r) => runObservation(r.result, r.scenario.clients)));
+    const q = cellQos(runs, 'client');
+    expect(q.falseDetectionRate).toBe(pooled.mistakesPerHour);
+    expect(q.queryAccuracy).toBe(pooled.queryAccuracy);
+    expect(pooled.mistakeDuration.total).toBe(202_010);
+    // Run 1 alone has exactly one mistake: the old report said λ_M and P_A were NaN (no T_MR gap);
+    // now it and its cell agree on λ_M = 1 per 10 min = 6/h and P_A = 1 − 1010/600 000.
+    const one = cellQos(runs.slice(0, 1), 'client');
+    const report = runQos(runs[0]!.result);
+    expect(one.falseDetectionRate).toBe(6);
+    expect(report.mistakesPerHour).toBe(6);
+    expect(one.queryAccuracy).toBe(1 - 1010 / 600_000);
+    expect(report.queryAccuracy).toBe(one.queryAccuracy);
+    expect(one.mistakeRecurrence).toBeUndefined();
+    expect(report.mistakeRecurrence.mean).toBe(600_000);
   });
 
   it('reconnect samples, detections never followed by a reconnect, mean overhead per side', () => {

@@ -17,8 +17,8 @@ import {
   reconnectConvergence,
   timeoutToxicRemoval,
 } from '../../harness/observe/bounds.ts';
-import { REFERENCE_DEFAULTS, type ReferenceConfig } from '../../harness/scenario/schema.ts';
 import { referenceSubject } from '../../harness/subjects/reference.ts';
+import { REFERENCE_DEFAULTS, type ReferenceConfig } from '../../harness/subjects/reference-config.ts';
 import type { ToxiproxyFaultProxy } from '../../harness/toxiproxy/backend.ts';
 import { toxics } from '../../harness/toxiproxy/toxics.ts';
 import { describeToxiproxy, useToxiproxyBackend, useToxiproxyServer } from './support.ts';

@@ -15,8 +15,8 @@ import type {
   SubjectEvent,
   SubjectHandle,
 } from '../../../harness/backend.ts';
-import type { ReferenceConfig } from '../../../harness/scenario/schema.ts';
 import { clientConfigFrom, serverConfigFrom } from '../../../harness/subjects/reference.ts';
+import type { ReferenceConfig } from '../../../harness/subjects/reference-config.ts';
 import type { BackoffPolicy } from '../../../impl/backoff.ts';
 import { HeartbeatClient, type HeartbeatClientOptions } from '../../../impl/client.ts';
 import type { HeartbeatManager } from '../../../impl/heartbeat.ts';

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Subject } from '../backend.ts';
-import { UsageError } from './exit.ts';
+import { SubjectError } from './errors.ts';
 
 async function importModule(url: string): Promise<Record<string, unknown>> {
   try {
@@ -23,13 +23,13 @@ const isSubject = (x: unknown): boolean =>
   typeof (x as Record<string, unknown> | undefined)?.startServer === 'function' &&
   typeof (x as Record<string, unknown> | undefined)?.startClient === 'function';
 
-export async function loadSubject(path: string): Promise<Subject<never>> {
+export async function loadModuleSubject(path: string): Promise<Subject<never>> {
   const url = pathToFileURL(resolve(path)).href;
   let mod: Record<string, unknown>;
   try {
     mod = await importModule(url);
   } catch (e) {
-    throw new UsageError(`--subject ${path}: cannot load the module: ${(e as Error).message}`);
+    throw new SubjectError(`--subject ${path}: cannot load the module: ${(e as Error).message}`);
   }
   let candidate = (mod.subject ?? mod.default) as Record<string, unknown> | undefined;
   // Loaded as CommonJS, the default export is module.exports: the ES exports sit one level down.
@@ -39,7 +39,7 @@ export async function loadSubject(path: string): Promise<Subject<never>> {
   }
   const missing = ['startServer', 'startClient'].filter((k) => typeof candidate?.[k] !== 'function');
   if (!candidate || missing.length) {
-    throw new UsageError(
+    throw new SubjectError(
       `--subject ${path}: expected a Subject as the default export or as "subject" ` +
         `(an object with name, startServer(runtime, address, config) and startClient(runtime, target, config)); missing ${missing.join(', ') || 'the export'}`,
     );
@@ -49,7 +49,7 @@ export async function loadSubject(path: string): Promise<Subject<never>> {
   const checked = <T>(what: string, handle: T, needs: string): T => {
     const h = handle as Record<string, unknown> | undefined;
     if (typeof h?.close !== 'function' || (what === 'startServer' && typeof h.address !== 'object')) {
-      throw new UsageError(`--subject ${path}: ${what} must resolve to ${needs}, got ${typeof handle}`);
+      throw new SubjectError(`--subject ${path}: ${what} must resolve to ${needs}, got ${typeof handle}`);
     }
     return handle;
   };

@@ -1,0 +1,13 @@
+/** Toxiproxy's `latency` toxic: every chunk waits latency ± jitter. The peer stays alive: benign. */
+import { duration } from '../scenario/fields.ts';
+import { defineToxic } from './toxic.ts';
+
+export const latency = defineToxic({
+  type: 'latency',
+  summary: 'adds latency ± jitter to every chunk (Toxiproxy latency)',
+  attributes: {
+    latency: duration('added delay per chunk').default(0),
+    jitter: duration('± jitter: each chunk waits latency−jitter … latency+jitter−1').default(0),
+  },
+  durations: ['latency', 'jitter'],
+});

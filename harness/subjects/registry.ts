@@ -1,0 +1,57 @@
+/**
+ * Every kind of subject one `--subject` value can name, in one list. A value is tried against each
+ * source in order; the first that takes it makes the Subject. Today: the built-in subjects by name
+ * (`reference`), and a user's module by path (`./my-subject.ts`). Library subjects and external
+ * processes are further sources added to SUBJECT_SOURCES.
+ */
+import type { Subject } from '../backend.ts';
+import { SubjectError } from './errors.ts';
+import { loadModuleSubject } from './module.ts';
+import { referenceSubject } from './reference.ts';
+
+/** Subjects a scenario can name without --subject. */
+export const BUILT_IN_SUBJECTS: Readonly<Record<string, Subject<never>>> = {
+  reference: referenceSubject as Subject<never>,
+};
+
+/** A built-in subject by name, or undefined. */
+export function subjectNamed(name: string): Subject<never> | undefined {
+  return Object.hasOwn(BUILT_IN_SUBJECTS, name) ? BUILT_IN_SUBJECTS[name] : undefined;
+}
+
+/** One kind of subject: which `--subject` values it takes, and how it makes a Subject of one. */
+export interface SubjectSource {
+  readonly kind: string;
+  /** What a value of this kind looks like, for help and errors. */
+  readonly form: string;
+  takes(value: string): boolean;
+  load(value: string): Promise<Subject<never>>;
+}
+
+const builtIn: SubjectSource = {
+  kind: 'built-in',
+  form: `a built-in name (${Object.keys(BUILT_IN_SUBJECTS).join(', ')})`,
+  takes: (value) => subjectNamed(value) !== undefined,
+  load: async (value) => subjectNamed(value)!,
+};
+
+const userModule: SubjectSource = {
+  kind: 'module',
+  form: 'a path to a JS/TS module exporting a Subject (./my-subject.ts)',
+  // Anything that is not a name of another source is a path (the loader says if it is not one).
+  takes: () => true,
+  load: (value) => loadModuleSubject(value),
+};
+
+export const SUBJECT_SOURCES: readonly SubjectSource[] = [builtIn, userModule];
+
+/** The Subject a `--subject` value names. */
+export async function resolveSubject(value: string): Promise<Subject<never>> {
+  const source = SUBJECT_SOURCES.find((s) => s.takes(value));
+  if (!source) {
+    throw new SubjectError(
+      `--subject ${value}: not a subject; give ${SUBJECT_SOURCES.map((s) => s.form).join(', or ')}`,
+    );
+  }
+  return source.load(value);
+}
