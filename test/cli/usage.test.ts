@@ -76,7 +76,7 @@ describe.concurrent('exit 2: bad input', { timeout: TEST_TIMEOUT }, () => {
     const run = await flatline(['run', simOnly, '--backend', 'toxiproxy'], { env: { TOXIPROXY_URL: url } });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toContain(
-      'scenario "sim-only": fault "partition-1" (partition) exists only on the sim backend (Toxiproxy cannot make it); run it with --backend sim',
+      'scenario "sim-only": fault "partition-1" (partition) cannot run on the toxiproxy backend: it needs hostFaults, which only the simulator has (Toxiproxy cannot make it); run it with --backend sim (faults on hosts and the wire need the simulator)',
     );
   });
 

@@ -29,7 +29,7 @@ const TEETH: Tooth[] = [
     property: 'completeness',
     bug: 'miss threshold off by one (dead at the N+1-th miss)',
     broken: lateMiss as Subject<never>,
-    says: /^completeness: .* the client ended its connection .* outside \[\d+, \d+\] — client heartbeat/,
+    says: /^completeness: .* the client ended its connection .* outside \[\d+, \d+\] — client pong timeout/,
   },
   {
     property: 'accuracy',

@@ -41,7 +41,7 @@ describe('error positions (file:line:column)', () => {
       ),
     );
     expect(e.message).toBe(
-      'scenarios/x.yaml:6:13: faults[0].fault.type: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, proxy-down, partition, crash, pause, clock-skew, nat, loss, got "lag"',
+      'scenarios/x.yaml:6:13: faults[0].fault.type: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, proxy-down, partition, crash, pause, clock-skew, nat, loss, burst-loss, got "lag"',
     );
     expect([e.file, e.line, e.column, e.path]).toEqual(['scenarios/x.yaml', 6, 13, 'faults[0].fault.type']);
     expect(e.detail).toMatch(/^expected one of latency, bandwidth/);
@@ -109,7 +109,7 @@ describe('error positions (file:line:column)', () => {
       lines('name: t', 'duration: 5m', 'faults:', '  - at: 10s', '    fault:', '      stream: upstream'),
     );
     expect(e.message).toBe(
-      'scenarios/x.yaml:6:7: faults[0].fault.type: required: type must be one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, proxy-down, partition, crash, pause, clock-skew, nat, loss',
+      'scenarios/x.yaml:6:7: faults[0].fault.type: required: type must be one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, proxy-down, partition, crash, pause, clock-skew, nat, loss, burst-loss',
     );
     const top = errorOf(lines('description: no name', 'clients: 2'));
     expect(top.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`)).toEqual([
@@ -135,7 +135,7 @@ describe('error positions (file:line:column)', () => {
     );
     expect(e.message.split('\n')).toEqual([
       'scenarios/x.yaml:6:12: faults[0].until: the fault must heal after it starts: until (40000 ms) ≤ at (50000 ms)',
-      'scenarios/x.yaml:10:13: faults[1].fault.type: latency is a Toxiproxy fault: it needs topology proxy (this scenario uses direct); use a sim-only fault (partition, crash, pause, clock-skew, nat, loss) on a direct topology',
+      'scenarios/x.yaml:10:13: faults[1].fault.type: latency is a Toxiproxy fault: it needs topology proxy (this scenario uses direct); use a sim-only fault (partition, crash, pause, clock-skew, nat, loss, burst-loss) on a direct topology',
     ]);
   });
 

@@ -227,7 +227,9 @@ describe('input the runner cannot run is refused with a RunError', () => {
     const s = scenario({ faults: [{ id: 'split', at: '10s', fault: { type: 'partition' } }] });
     const err = await runScenario(s, { backend: 'toxiproxy' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunError);
-    expect((err as RunError).message).toMatch(/fault "split" \(partition\) exists only on the sim backend/);
+    expect((err as RunError).message).toMatch(
+      /fault "split" \(partition\) cannot run on the toxiproxy backend: it needs hostFaults.*--backend sim/,
+    );
     expect((err as RunError).scenario).toBe('runner-test');
   });
 

@@ -152,7 +152,7 @@ describe('sweep file (YAML)', () => {
       'test/sweep/fixtures/inline.yaml:2:5: scenarios[0]: nope.yaml: no such file or directory',
     ]);
     expect(await problems(() => buildSpec({ flags: { scenario: [`${dir}/bad-scenario.yaml`] } }))).toEqual([
-      'test/sweep/fixtures/bad-scenario.yaml:5:20: faults[0].fault.type: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, proxy-down, partition, crash, pause, clock-skew, nat, loss, got "partiton" (did you mean "partition"?)',
+      'test/sweep/fixtures/bad-scenario.yaml:5:20: faults[0].fault.type: expected one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, proxy-down, partition, crash, pause, clock-skew, nat, loss, burst-loss, got "partiton" (did you mean "partition"?)',
     ]);
   });
 
