@@ -7,7 +7,7 @@
 import type { Runtime } from '../impl/runtime.ts';
 import type { BackendKind } from './model/index.ts';
 import type { LatencyOptions, SimFaults } from './sim/simulation.ts';
-import type { Toxic, ToxicInput, ToxicPatch } from './toxics/spec.ts';
+import type { Toxic, ToxicInput, ToxicPatch } from './toxics/vocabulary.ts';
 
 export type { BackendKind };
 

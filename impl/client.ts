@@ -34,7 +34,7 @@ import {
 import { createLog, type Log } from './log.ts';
 import type { Hello } from './protocol.ts';
 import { type Runtime, realRuntime, type TimerHandle } from './runtime.ts';
-import { type ConnectionStats, emptyTraffic, sumTraffic, type Traffic } from './stats.ts';
+import { type ConnectionStats, emptyTraffic, sumTraffic, type Traffic } from './traffic.ts';
 
 export type ClientStatus = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped' | 'gave-up';
 

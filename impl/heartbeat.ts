@@ -27,7 +27,7 @@ import {
   type Role,
 } from './protocol.ts';
 import { type Runtime, realRuntime, type TimerHandle } from './runtime.ts';
-import { ConnectionMeter, type ConnectionStats, type TrafficClass } from './stats.ts';
+import { ConnectionMeter, type ConnectionStats, type TrafficClass } from './traffic.ts';
 
 export interface Death {
   side: Role;

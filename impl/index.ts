@@ -57,4 +57,4 @@ export {
   type ServerEvents,
   type ServerStats,
 } from './server.ts';
-export { type ConnectionStats, heartbeatCostPerMinute, type RttStats, type Traffic } from './stats.ts';
+export { type ConnectionStats, heartbeatCostPerMinute, type RttStats, type Traffic } from './traffic.ts';

@@ -26,7 +26,7 @@ import {
 import { createLog, type Log } from './log.ts';
 import { encodeFrame, type Hello } from './protocol.ts';
 import { type Runtime, realRuntime } from './runtime.ts';
-import { type ConnectionStats, emptyTraffic, sumTraffic, type Traffic } from './stats.ts';
+import { type ConnectionStats, emptyTraffic, sumTraffic, type Traffic } from './traffic.ts';
 
 export type ConnectionLevel = 'normal' | 'warning' | 'danger';
 

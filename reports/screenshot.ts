@@ -5,16 +5,20 @@
  *   npx tsx reports/screenshot.ts [--sweep] [--results results.json] [--out docs/report-example.png]
  *                                 [--html report.html] [--width 1280] [--scale 1.5]
  *
- * --results takes `flatline run --json` output (a ScenarioResult list) instead of the built-in
- * example data (the same builders the report tests use). The HTML goes to --html, or to a
- * temporary file that is removed afterwards.
+ * What it shows is real: without --results it runs the README's three built-in scenarios on the
+ * simulator (blackhole-both, reset-peer, server-restart-herd); with --sweep, a small sweep of the
+ * reference configuration. --results takes `flatline run --json` output (a ScenarioResult list)
+ * instead. The HTML goes to --html, or to a temporary file that is removed afterwards.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ScenarioResult } from '../harness/result.ts';
-import { runFixture, sweepFixture } from '../test/reports/fixtures.ts';
+import { loadScenarios } from '../harness/scenario/loader.ts';
+import { runScenario } from '../harness/scenario/runner.ts';
+import { buildSpec } from '../harness/sweep/build.ts';
+import { runSweep } from '../harness/sweep/engine.ts';
 import { launchChromium, openOffline } from './chromium.ts';
 import { renderRunHtml } from './html/run.ts';
 import { renderSweepHtml } from './html/sweep.ts';
@@ -39,7 +43,18 @@ let html: string;
 // The screenshot ends under this element: enough to show the summary and one full scenario.
 let until: string;
 if (values.sweep) {
-  html = await renderSweepHtml(sweepFixture(), meta);
+  const spec = await buildSpec({
+    flags: {
+      interval: '5s,15s,30s',
+      pongTimeout: '2s,5s,10s',
+      seeds: '3',
+      fault: 'black-hole,partition',
+      latency: 'lan,office=40ms/300ms',
+      detectWithin: 'p99:40s',
+      maxFalseRate: '0',
+    },
+  });
+  html = await renderSweepHtml(await runSweep(spec), meta);
   until = '#cells-section';
 } else {
   let results: ScenarioResult[];
@@ -47,7 +62,13 @@ if (values.sweep) {
     const parsed: unknown = JSON.parse(await readFile(values.results, 'utf8'));
     assertScenarioResults(parsed, values.results);
     results = parsed;
-  } else results = runFixture();
+  } else {
+    const names = ['blackhole-both', 'reset-peer', 'server-restart-herd'];
+    const loaded = await loadScenarios(names.map((n) => `scenarios/${n}.yaml`));
+    results = [];
+    for (const { file, scenario } of loaded)
+      results.push(await runScenario(scenario, { backend: 'sim', file }));
+  }
   html = await renderRunHtml(results, { ...meta, title: 'nightly heartbeat suite' });
   until = '#bounds-1';
 }

@@ -5,7 +5,7 @@
 import { ScenarioError } from '../scenario/errors.ts';
 import { RunError } from '../scenario/runner.ts';
 import { SubjectError } from '../subjects/errors.ts';
-import { FaultProxyError } from '../toxics/spec.ts';
+import { FaultProxyError } from '../toxics/vocabulary.ts';
 import { ToxiproxyLaunchError } from '../toxiproxy/launcher.ts';
 
 export const EXIT = { pass: 0, fail: 1, badInput: 2, unreachable: 3, interrupted: 130 } as const;

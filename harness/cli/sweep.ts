@@ -23,7 +23,7 @@ import { PRESETS } from '../sweep/presets.ts';
 import { BUILTIN_PROFILES } from '../sweep/profiles.ts';
 import { shellQuote } from '../sweep/replay.ts';
 import { BUILTIN_DESCRIPTIONS, BUILTIN_SCENARIOS, scenarioName } from '../sweep/scenarios.ts';
-import { checkBudget, runCount, type SweepSpec } from '../sweep/spec.ts';
+import { checkBudget, runCount, type SweepSpec } from '../sweep/sweep-spec.ts';
 import { presetList, profileList, sweepSummary } from '../sweep/text.ts';
 import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { EXIT, UsageError } from './exit.ts';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { FaultClass } from '../model/index.ts';
-import { isToxicType, type Stream, type ToxicAttributes, type ToxicType } from '../toxics/spec.ts';
+import { isToxicType, type Stream, type ToxicAttributes, type ToxicType } from '../toxics/vocabulary.ts';
 import { defineFault, type Entry, type FaultKind } from './kind.ts';
 import type { Mechanism, Model, Sides } from './mechanisms.ts';
 

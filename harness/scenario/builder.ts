@@ -12,7 +12,7 @@
 
 import { FAULT_KINDS, type FaultInputOf, type FaultType } from '../faults/registry.ts';
 import type { ReferenceConfigInput } from '../subjects/reference-config.ts';
-import { TOXIC_TYPES, type ToxicType } from '../toxics/spec.ts';
+import { TOXIC_TYPES, type ToxicType } from '../toxics/vocabulary.ts';
 import { ScenarioError, type ScenarioIssue } from './errors.ts';
 import type { ExpectationInput } from './expectation-schema.ts';
 import { formatPath, friendlyIssues } from './issues.ts';

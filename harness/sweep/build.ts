@@ -8,7 +8,7 @@ import { SweepSpecError } from './errors.ts';
 import { type FileParts, loadSweepFile, type SelectorRef } from './file.ts';
 import { type FlagParts, parseFlags, type SweepFlags } from './flags.ts';
 import { loadScenarioSources } from './sources.ts';
-import { mergeParts, resolveSpec, type SweepSpec } from './spec.ts';
+import { mergeParts, resolveSpec, type SweepSpec } from './sweep-spec.ts';
 
 export interface BuildSpecInput {
   /** The sweep file, if one was given. */

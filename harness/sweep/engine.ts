@@ -28,7 +28,7 @@ import {
   scenarioName,
   topologyOf,
 } from './scenarios.ts';
-import { runCount, type SweepSpec } from './spec.ts';
+import { runCount, type SweepSpec } from './sweep-spec.ts';
 
 export interface SweepProgress {
   start(cells: number, runs: number): void;

@@ -28,6 +28,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { STATISTICS, type Statistic } from '../observe/samples.ts';
 import { formatDuration } from '../scenario/duration.ts';
 import type { ScenarioIssue } from '../scenario/errors.ts';
 import { didYouMean, formatPath, friendlyIssues } from '../scenario/issues.ts';
@@ -47,8 +48,7 @@ import {
   profileFromRtt,
 } from './profiles.ts';
 import { parseBuiltins } from './scenarios.ts';
-import type { GoalParts, SpecParts } from './spec.ts';
-import { STATISTICS, type Statistic } from './stats.ts';
+import type { GoalParts, SpecParts } from './sweep-spec.ts';
 import {
   parseDetectGoals,
   parseDetectSide,

@@ -10,7 +10,7 @@ import { COMMAND_LINE, SweepSpecError, ValueError } from './errors.ts';
 import { parsePresets } from './presets.ts';
 import { checkDistinct, parseProfiles } from './profiles.ts';
 import { parseBuiltins } from './scenarios.ts';
-import type { GoalParts, SpecParts } from './spec.ts';
+import type { GoalParts, SpecParts } from './sweep-spec.ts';
 import {
   parseDetectGoals,
   parseDetectSide,

@@ -14,13 +14,14 @@
  *   by a reconnect.
  * - maxOverhead: heartbeat messages per connection-hour, both directions, at most n (F20).
  */
+
+import type { Statistic } from '../observe/samples.ts';
 import type { GoalVerdict, SweepConfig } from '../result.ts';
 import { fmtMs } from './describe.ts';
 import { bothWays, MSG_BOTH_WAYS, messageSplit } from './overhead.ts';
 import type { Leg } from './profiles.ts';
 import { latencyTolerance, pathExtremes } from './profiles.ts';
 import type { CellQos, DetectSide } from './qos.ts';
-import type { Statistic } from './stats.ts';
 
 export interface DetectGoal {
   stat: Statistic;

@@ -35,6 +35,13 @@ export { type CellQos, type CellRun, cellQos } from './qos.ts';
 export { type Candidate, recommend } from './recommend.ts';
 export { cellReplay, sweepReplay } from './replay.ts';
 export { BUILTIN_SCENARIOS, instantiate, phaseOffset, type SweepScenario } from './scenarios.ts';
-export { checkBudget, expandGrid, resolveSpec, runCount, type SpecParts, type SweepSpec } from './spec.ts';
 export { type ConfigSummary, type FailedGoal, summarizeConfig, summarizeConfigs } from './summary.ts';
+export {
+  checkBudget,
+  expandGrid,
+  resolveSpec,
+  runCount,
+  type SpecParts,
+  type SweepSpec,
+} from './sweep-spec.ts';
 export { presetList, profileList, sweepSummary } from './text.ts';

@@ -20,9 +20,9 @@
 
 import { faultClass } from '../faults/registry.ts';
 import { type CrashObservation, type QosObservation, qosMetrics, runObservation } from '../observe/qos.ts';
+import { summarize } from '../observe/samples.ts';
 import type { ConnectionLane, Overhead, SampleStats, ScenarioResult, Side } from '../result.ts';
 import type { FaultEntry, Scenario } from '../scenario/schema.ts';
-import { summarize } from './stats.ts';
 
 export type DetectSide = Side | 'first';
 export const DETECT_SIDES: readonly DetectSide[] = ['client', 'server', 'first'];

@@ -14,7 +14,7 @@ import type { SweepGoals } from './goals.ts';
 import type { Preset } from './presets.ts';
 import type { LatencyProfile } from './profiles.ts';
 import type { RunConfig, SweepScenario } from './scenarios.ts';
-import { DEFAULT_MAX_RUNS, type SweepSpec } from './spec.ts';
+import { DEFAULT_MAX_RUNS, type SweepSpec } from './sweep-spec.ts';
 
 export const REPLAY_DIR = 'flatline-replay';
 

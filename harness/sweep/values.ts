@@ -2,13 +2,14 @@
  * Readers for the single values of a sweep spec that flags and the sweep file share: goals, seeds,
  * rates. Each throws ValueError with a message that says what was expected.
  */
+
+import { STATISTICS, type Statistic } from '../observe/samples.ts';
 import { parseDuration } from '../scenario/duration.ts';
 import { didYouMean } from '../scenario/issues.ts';
 import { parseCountAxis } from './axis.ts';
 import { ValueError } from './errors.ts';
 import type { DetectGoal } from './goals.ts';
 import { DETECT_SIDES, type DetectSide } from './qos.ts';
-import { STATISTICS, type Statistic } from './stats.ts';
 
 export const MAX_SEEDS = 10_000;
 

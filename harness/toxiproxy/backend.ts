@@ -20,7 +20,7 @@ import {
   type ToxicInput,
   type ToxicPatch,
   type ToxicType,
-} from '../toxics/spec.ts';
+} from '../toxics/vocabulary.ts';
 import { ToxiproxyClient } from './client.ts';
 import { ToxiproxyApiError } from './errors.ts';
 import { startToxiproxy, type ToxiproxyServer } from './launcher.ts';

@@ -17,7 +17,7 @@ import {
   type ToxicInput,
   type ToxicPatch,
   type ToxicType,
-} from '../toxics/spec.ts';
+} from '../toxics/vocabulary.ts';
 import { ToxiproxyApiError } from './errors.ts';
 import { ToxiproxyHttp } from './http.ts';
 import { isSafeName } from './names.ts';

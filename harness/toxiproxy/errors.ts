@@ -1,9 +1,9 @@
 /**
- * Toxiproxy's HTTP errors as FaultProxyErrors (harness/toxics/spec.ts), keeping the server's own
+ * Toxiproxy's HTTP errors as FaultProxyErrors (harness/toxics/vocabulary.ts), keeping the server's own
  * message and status. The kind is read from the status and the message, which Toxiproxy 2.12.0 takes
  * from a fixed list (api.go: "proxy not found", "toxic already exists", ...).
  */
-import { FaultProxyError, type FaultProxyErrorKind } from '../toxics/spec.ts';
+import { FaultProxyError, type FaultProxyErrorKind } from '../toxics/vocabulary.ts';
 
 /** A FaultProxyError raised by the real server (or by failing to reach it). */
 export class ToxiproxyApiError extends FaultProxyError {

@@ -6,7 +6,7 @@
  * same. Toxiproxy takes integers: a non-zero value never rounds to 0 (0 means "never" for timeout),
  * so the resolution is 1 real ms = 1/s scenario ms.
  */
-import type { ToxicType } from '../toxics/spec.ts';
+import type { ToxicType } from '../toxics/vocabulary.ts';
 
 /** Attributes that are durations: latency, jitter, delay (ms, or µs for slicer), timeout. */
 const DURATIONS: Readonly<Partial<Record<ToxicType, readonly string[]>>> = {

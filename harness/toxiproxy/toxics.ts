@@ -3,7 +3,7 @@
  * `toxics.latency({ latency: 100 }, { stream: 'upstream' })` and the compiler checks the attribute
  * names. Omitted attributes take Toxiproxy's defaults (TOXIC_ATTRIBUTES in the shared spec).
  */
-import type { Stream, ToxicAttributes, ToxicInput, ToxicType } from '../toxics/spec.ts';
+import type { Stream, ToxicAttributes, ToxicInput, ToxicType } from '../toxics/vocabulary.ts';
 
 export interface ToxicOptions {
   name?: string;

@@ -4,8 +4,8 @@
  * median and p99 ticks).
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { ecdf } from '../../harness/observe/samples.ts';
 import type { SampleStats } from '../../harness/result.ts';
-import { ecdf } from '../stats.ts';
 import { COLORS, MONO } from './vega.ts';
 
 export interface Series {

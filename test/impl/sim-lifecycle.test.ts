@@ -15,7 +15,7 @@ import { type Death, HeartbeatManager } from '../../impl/heartbeat.ts';
 import { encodeFrame, type Message, parseFrame } from '../../impl/protocol.ts';
 import type { Runtime } from '../../impl/runtime.ts';
 import { HeartbeatServer } from '../../impl/server.ts';
-import { heartbeatCostPerMinute } from '../../impl/stats.ts';
+import { heartbeatCostPerMinute } from '../../impl/traffic.ts';
 import { CLIENT_EVENTS, closeWorlds, helloFrame, PORT, Recorder, startServer, world } from './sim-helpers.ts';
 
 afterEach(closeWorlds);

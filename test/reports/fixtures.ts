@@ -5,6 +5,8 @@
  * after heal, a parity table, and a 3×3 sweep with presets and a recommendation. Deterministic:
  * the only randomness is a seeded mulberry32.
  */
+
+import { summarize } from '../../harness/observe/samples.ts';
 import type {
   ConnectionLane,
   Detection,
@@ -21,7 +23,6 @@ import type {
   SweepPreset,
   SweepResult,
 } from '../../harness/result.ts';
-import { summarize } from '../../harness/sweep/stats.ts';
 
 export const HOUR = 3_600_000;
 const PING_BYTES = 58;

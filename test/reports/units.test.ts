@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { runQos } from '../../harness/observe/qos.ts';
-import { nearestRank, summarize } from '../../harness/sweep/stats.ts';
+import { ecdf, nearestRank, summarize } from '../../harness/observe/samples.ts';
 import { binHeartbeats, binWidth, clockTicks, zoomWindows } from '../../reports/charts/timeline.ts';
 import { cleanText, esc, escAttr, slug } from '../../reports/escape.ts';
 import { fmtClock, fmtDuration, fmtMs, fmtNum } from '../../reports/format.ts';
-import { ecdf } from '../../reports/stats.ts';
 import { blackHoleRun, latencySpikeRun } from './fixtures.ts';
 
 describe('escaping', () => {

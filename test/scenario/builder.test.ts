@@ -32,7 +32,7 @@ import { ScenarioError } from '../../harness/scenario/errors.ts';
 import { loadScenarioFile, loadScenarioText } from '../../harness/scenario/loader.ts';
 import { type FaultInput, parseScenario, type Scenario } from '../../harness/scenario/schema.ts';
 import { scenarioToInput, scenarioToYaml } from '../../harness/scenario/serialize.ts';
-import { TOXIC_TYPES } from '../../harness/toxics/spec.ts';
+import { TOXIC_TYPES } from '../../harness/toxics/vocabulary.ts';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'black-hole.yaml');
 

@@ -11,7 +11,12 @@ import {
   BUSINESS_FRAME_MIN,
   REFERENCE_DEFAULTS,
 } from '../../harness/subjects/reference-config.ts';
-import { isToxicType, normalizeToxic, TOXIC_ATTRIBUTES, TOXIC_TYPES } from '../../harness/toxics/spec.ts';
+import {
+  isToxicType,
+  normalizeToxic,
+  TOXIC_ATTRIBUTES,
+  TOXIC_TYPES,
+} from '../../harness/toxics/vocabulary.ts';
 
 function ok(raw: Record<string, unknown>): Scenario {
   const r = parseScenario({ name: 't', duration: '10m', ...raw });
@@ -31,7 +36,7 @@ const one = (fault: Record<string, unknown>, topology = 'proxy'): Fault =>
   ok({ topology, faults: [{ at: '1s', until: '2s', fault }] }).faults[0]!.fault;
 
 describe('toxic faults (TOXICS.md vocabulary)', () => {
-  it('cover exactly the toxics of harness/toxics/spec.ts, with the same attribute names', () => {
+  it('cover exactly the toxics of harness/toxics/vocabulary.ts, with the same attribute names', () => {
     expect(FAULT_TYPES.filter(isToxicType).sort()).toEqual([...TOXIC_TYPES].sort());
     for (const type of TOXIC_TYPES) {
       const keys = Object.keys((kindOf(type).schema as z.ZodObject).shape).filter(

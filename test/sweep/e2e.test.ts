@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SweepResult } from '../../harness/result.ts';
 import { buildSpec } from '../../harness/sweep/build.ts';
 import { runSweep } from '../../harness/sweep/engine.ts';
-import type { SweepSpec } from '../../harness/sweep/spec.ts';
+import type { SweepSpec } from '../../harness/sweep/sweep-spec.ts';
 import { assertSweepResult } from '../../reports/validate.ts';
 
 const BACKOFF = { base: 1000, cap: 60_000, multiplier: 2, jitter: 1000, variant: 'seed' };

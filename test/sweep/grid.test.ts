@@ -5,7 +5,7 @@ import { buildSpec } from '../../harness/sweep/build.ts';
 import { SweepSpecError, ValueError } from '../../harness/sweep/errors.ts';
 import { parseFlags } from '../../harness/sweep/flags.ts';
 import { sweepReplay } from '../../harness/sweep/replay.ts';
-import { checkBudget, expandGrid, resolveSpec, runCount } from '../../harness/sweep/spec.ts';
+import { checkBudget, expandGrid, resolveSpec, runCount } from '../../harness/sweep/sweep-spec.ts';
 import { parseDetectGoals, parseSeeds } from '../../harness/sweep/values.ts';
 
 const err = (f: () => unknown): string => {

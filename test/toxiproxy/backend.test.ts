@@ -6,7 +6,7 @@
  */
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { FaultProxyError } from '../../harness/toxics/spec.ts';
+import { FaultProxyError } from '../../harness/toxics/vocabulary.ts';
 import { createToxiproxyBackend } from '../../harness/toxiproxy/backend.ts';
 import { freeLoopbackPort } from '../../harness/toxiproxy/launcher.ts';
 import { uniqueName } from '../../harness/toxiproxy/names.ts';

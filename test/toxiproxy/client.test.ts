@@ -5,7 +5,12 @@
  */
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaultProxyError, TOXIC_ATTRIBUTES, TOXIC_TYPES, type ToxicType } from '../../harness/toxics/spec.ts';
+import {
+  FaultProxyError,
+  TOXIC_ATTRIBUTES,
+  TOXIC_TYPES,
+  type ToxicType,
+} from '../../harness/toxics/vocabulary.ts';
 import { ToxiproxyClient } from '../../harness/toxiproxy/client.ts';
 import { errorKind, ToxiproxyApiError } from '../../harness/toxiproxy/errors.ts';
 import { freeLoopbackPort } from '../../harness/toxiproxy/launcher.ts';

@@ -17,7 +17,7 @@ import {
   type Stream,
   type Toxic,
   type ToxicPatch,
-} from '../../toxics/spec.ts';
+} from '../../toxics/vocabulary.ts';
 import { Chan, type Gen, type Goroutine, join, type Scheduler, send } from './csp.ts';
 import type { LinkHost, ToxicLink } from './link.ts';
 import type { LiveToxic } from './stub.ts';

@@ -9,7 +9,7 @@
  * asleep, a toxic blocked on a full downstream). Toxiproxy blocks the HTTP call until then (503
  * after 25 s); the sim returns at once, since a caller awaiting it could not advance virtual time.
  */
-import type { Stream, Toxic, ToxicPatch } from '../../toxics/spec.ts';
+import type { Stream, Toxic, ToxicPatch } from '../../toxics/vocabulary.ts';
 import { type Change, ToxicCollection } from './collection.ts';
 import { type CloseHow, Conn, type Transport } from './conn.ts';
 import { Chan, type Gen, recv, Scheduler, type TimerApi } from './csp.ts';

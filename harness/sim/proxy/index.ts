@@ -5,7 +5,7 @@
  * Semantics: /work/shared/design/TOXICS.md; mechanics: ./core.ts, ./link.ts, ./toxics/.
  */
 import type { FaultProxy, ProxySpec } from '../../backend.ts';
-import { FaultProxyError } from '../../toxics/spec.ts';
+import { FaultProxyError } from '../../toxics/vocabulary.ts';
 import type { Simulation } from '../simulation.ts';
 import { DEFAULT_PROXY_HOST, parseHostPort, SimProxy } from './proxy.ts';
 

@@ -12,7 +12,7 @@
  * rolls its toxicity again — which is why a toxic is re-rolled when it is updated or when a toxic is
  * added or removed right after it.
  */
-import type { Stream } from '../../toxics/spec.ts';
+import type { Stream } from '../../toxics/vocabulary.ts';
 import type { Conn } from './conn.ts';
 import { Chan, type Gen, recv, recvCase, type Scheduler, select, send } from './csp.ts';
 import { type Chunk, type LiveToxic, type PipeEnv, ToxicStub } from './stub.ts';

@@ -12,7 +12,7 @@
  * the real proxy than never — so keepalive stays off until the sim can set interval and count.
  */
 import type { FaultProxy, ProxySpec } from '../../backend.ts';
-import { FaultProxyError, type Toxic, type ToxicInput, type ToxicPatch } from '../../toxics/spec.ts';
+import { FaultProxyError, type Toxic, type ToxicInput, type ToxicPatch } from '../../toxics/vocabulary.ts';
 import type { SimRuntime } from '../runtime.ts';
 import type { SimServer } from '../server.ts';
 import type { Simulation } from '../simulation.ts';

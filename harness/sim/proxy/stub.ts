@@ -3,7 +3,7 @@
  * with the input/output channels, the interrupt channel a toxic must watch so it can be replaced,
  * and `run`, which rolls toxicity and runs either the toxic's pipe or a noop.
  */
-import type { Stream, ToxicType } from '../../toxics/spec.ts';
+import type { Stream, ToxicType } from '../../toxics/vocabulary.ts';
 import {
   afterCase,
   Chan,

@@ -4,7 +4,7 @@
  * across both directions, checked before attributes as Toxiproxy does). Nothing changes on error.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ToxicInput, ToxicPatch } from '../../../harness/toxics/spec.ts';
+import type { ToxicInput, ToxicPatch } from '../../../harness/toxics/vocabulary.ts';
 import { rejection, type World, world } from './net.ts';
 
 let w: World | undefined;

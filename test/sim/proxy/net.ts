@@ -9,7 +9,7 @@ import { Simulation } from '../../../harness/sim/index.ts';
 import { createSimProxy, type SimProxy } from '../../../harness/sim/proxy/index.ts';
 import { parseHostPort } from '../../../harness/sim/proxy/proxy.ts';
 import type { SimSocket } from '../../../harness/sim/socket.ts';
-import { FaultProxyError } from '../../../harness/toxics/spec.ts';
+import { FaultProxyError } from '../../../harness/toxics/vocabulary.ts';
 
 export interface Peer {
   socket: SimSocket;

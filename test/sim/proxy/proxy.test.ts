@@ -7,7 +7,7 @@ import { Simulation } from '../../../harness/sim/index.ts';
 import { createSimProxy, getSimProxy, listSimProxies, resetAll } from '../../../harness/sim/proxy/index.ts';
 import { parseHostPort } from '../../../harness/sim/proxy/proxy.ts';
 import type { SimSocket } from '../../../harness/sim/socket.ts';
-import { FaultProxyError } from '../../../harness/toxics/spec.ts';
+import { FaultProxyError } from '../../../harness/toxics/vocabulary.ts';
 import { rejection, type World, watch, world } from './net.ts';
 
 let w: World | undefined;

@@ -4,7 +4,7 @@
  * `delay` µs after each piece; order kept.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultProxyError } from '../../../harness/toxics/spec.ts';
+import { FaultProxyError } from '../../../harness/toxics/vocabulary.ts';
 import { type World, world } from './net.ts';
 
 let w: World | undefined;

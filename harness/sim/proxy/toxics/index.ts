@@ -1,5 +1,5 @@
 /** The toxic registry (Toxiproxy's `toxics.Register`): each type's pipe, input buffer, per-connection state and cleanup. */
-import type { ToxicType } from '../../../toxics/spec.ts';
+import type { ToxicType } from '../../../toxics/vocabulary.ts';
 import type { Pipe, ToxicStub } from '../stub.ts';
 import { bandwidth } from './bandwidth.ts';
 import { LATENCY_BUFFER, latency } from './latency.ts';
