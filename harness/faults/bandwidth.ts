@@ -11,6 +11,7 @@ import { defineToxic, directions, proxyCut } from './toxic.ts';
 export const bandwidth = defineToxic({
   type: 'bandwidth',
   summary: 'limits the rate to `rate` KB/s; 0 holds data until removed (Toxiproxy bandwidth)',
+  example: { rate: 0, stream: 'upstream' },
   attributes: { rate: nonNegativeInt('KB/s (1 KB = 1000 B); 0 holds data until removed').default(0) },
   classify: (f) => (f.attributes.rate === 0 ? 'dead' : 'benign'),
   detection(entry, m) {

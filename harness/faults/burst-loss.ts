@@ -41,6 +41,7 @@ function exponential(mean: number, u: number): number {
 export const burstLoss = defineFault({
   type: 'burst-loss',
   summary: 'Gilbert–Elliott bursty loss: good and bad states of random length, each with its loss rate',
+  example: { type: 'burst-loss', good: '20s', bad: '2s', badLoss: 0.5 },
   placement: 'direct',
   requires: ['virtualTime'],
   schema: z.strictObject({

@@ -16,6 +16,7 @@ export interface ClockSkewFault {
 export const clockSkew = defineFault({
   type: 'clock-skew',
   summary: 'shifts a host’s wall clock by `offset` (monotonic time runs on)',
+  example: { type: 'clock-skew', host: 'client', offset: '1h' },
   placement: 'direct',
   schema: z.strictObject({
     type: z.literal('clock-skew'),

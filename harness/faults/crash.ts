@@ -24,6 +24,7 @@ const silent = (host: Side): CrashFault => ({ type: 'crash', host, close: 'none'
 export const crash = defineFault({
   type: 'crash',
   summary: 'a host crashes (silently, or its OS sends FIN/RST) and restarts at the heal',
+  example: { type: 'crash', host: 'server' },
   placement: 'direct',
   schema: z.strictObject({
     type: z.literal('crash'),

@@ -77,6 +77,8 @@ export interface FaultKind<
   readonly requires?: readonly Capability[];
   /** The fault as a scenario writes it, with `type` a literal (part of the discriminated union). */
   readonly schema: S;
+  /** A small valid fault of this kind as a scenario writes it, for docs, help and the registry's tests. */
+  readonly example: Record<string, unknown> & { type: T };
   /** The parsed input, normalized (durations in ms, defaults filled, grouped as the backend wants). */
   normalize(parsed: z.output<S>): F;
   /** The input form of a normalized fault: parse(toInput(f)) gives f back. */

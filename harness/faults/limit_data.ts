@@ -9,6 +9,7 @@ import { defineToxic, proxyCloses } from './toxic.ts';
 export const limitData = defineToxic({
   type: 'limit_data',
   summary: 'closes the connection after `bytes` bytes (Toxiproxy limit_data)',
+  example: { bytes: 0 },
   attributes: { bytes: nonNegativeInt('bytes allowed per connection before it is closed').default(0) },
   classify: () => 'dead',
   detection(entry, m) {

@@ -23,6 +23,7 @@ export interface LossFault {
 export const loss = defineFault({
   type: 'loss',
   summary: 'random packet loss with `probability`, drawn from the seed; TCP retransmits',
+  example: { type: 'loss', probability: 0.2 },
   placement: 'direct',
   schema: z.strictObject({
     type: z.literal('loss'),

@@ -17,6 +17,7 @@ export interface NatFault {
 export const nat = defineFault({
   type: 'nat',
   summary: 'a NAT that forgets mappings idle longer than idleTimeout (drop or RST)',
+  example: { type: 'nat', idleTimeout: '3s' },
   placement: 'direct',
   schema: z.strictObject({
     type: z.literal('nat'),

@@ -4,5 +4,6 @@ import { defineToxic } from './toxic.ts';
 export const noop = defineToxic({
   type: 'noop',
   summary: 'does nothing (Toxiproxy noop)',
+  example: {},
   attributes: {},
 });

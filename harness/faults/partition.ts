@@ -50,6 +50,7 @@ const conventions = fc.constantFrom<Convention>('C1', 'C2');
 export const partition = defineFault({
   type: 'partition',
   summary: 'cuts the client↔server path one way or both (drop or hold; C1 or C2)',
+  example: { type: 'partition', direction: 'both' },
   placement: 'direct',
   schema: z.strictObject({
     type: z.literal('partition'),

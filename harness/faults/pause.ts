@@ -20,6 +20,7 @@ export interface PauseFault {
 export const pause = defineFault({
   type: 'pause',
   summary: 'pauses a process (GC, blocked event loop) for the fault’s length',
+  example: { type: 'pause', host: 'server' },
   placement: 'direct',
   schema: z.strictObject({
     type: z.literal('pause'),

@@ -14,6 +14,7 @@ export interface ProxyDownFault {
 export const proxyDown = defineFault({
   type: 'proxy-down',
   summary: 'disables the proxy: connections close, new ones are refused',
+  example: { type: 'proxy-down' },
   placement: 'proxy',
   schema: z.strictObject({ type: z.literal('proxy-down') }).meta({
     description: 'disable the proxy (Toxiproxy enabled: false): connections close, new ones are refused',

@@ -11,6 +11,7 @@ import { defineToxic, directions, proxyCloses, proxyCut } from './toxic.ts';
 export const resetPeer = defineToxic({
   type: 'reset_peer',
   summary: 'closes the connection with an RST `timeout` ms after the next chunk (Toxiproxy reset_peer)',
+  example: { timeout: '500ms' },
   attributes: {
     timeout: duration(
       'wait after the first chunk, then close (RST if accepted while the toxic existed)',

@@ -5,6 +5,7 @@ import { defineToxic } from './toxic.ts';
 export const slicer = defineToxic({
   type: 'slicer',
   summary: 'slices chunks into average_size ± size_variation byte pieces (Toxiproxy slicer)',
+  example: { average_size: 4, size_variation: 2, delay: 10 },
   attributes: {
     average_size: nonNegativeInt('average piece size, bytes').default(0),
     size_variation: nonNegativeInt('± variation of the piece size, bytes').default(0),

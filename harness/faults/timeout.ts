@@ -12,6 +12,7 @@ import { defineToxic, directions, proxyCut } from './toxic.ts';
 export const timeout = defineToxic({
   type: 'timeout',
   summary: 'drops everything; closes after `timeout` ms without data, 0 never (Toxiproxy timeout)',
+  example: { timeout: 0, stream: 'both' },
   attributes: {
     timeout: duration('drop everything; close after this long with no data (0: never close)').default(0),
   },

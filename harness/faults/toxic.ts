@@ -104,6 +104,8 @@ interface ToxicDefinition<T extends ToxicType, A extends z.ZodRawShape> {
   type: T;
   summary: string;
   attributes: A;
+  /** Attributes of a small valid example (defaults for the rest). */
+  example: Record<string, unknown>;
   /** Attributes that are durations in ms (written back readable). */
   durations?: readonly (keyof A & string)[];
   classify?(f: ToxicFaultOf<T>): FaultClass;
@@ -117,6 +119,7 @@ export function defineToxic<T extends ToxicType, A extends z.ZodRawShape>(def: T
   const kind: FaultKind<T, ToxicFaultOf<T>, typeof schema> = defineFault({
     type: def.type,
     summary: def.summary,
+    example: { type: def.type, ...def.example },
     placement: 'proxy',
     schema,
     normalize(parsed) {
