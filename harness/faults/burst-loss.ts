@@ -17,8 +17,8 @@ import { z } from 'zod';
 import type { Direction } from '../model/index.ts';
 import { directionSchema, duration } from '../scenario/fields.ts';
 import type { LossHandle } from '../sim/faults.ts';
-import { wireDirection } from './direction.ts';
 import { defineFault } from './kind.ts';
+import { wireDirection } from './paths.ts';
 
 export interface BurstLossFault {
   type: 'burst-loss';

@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import type { Direction } from '../model/index.ts';
 import { directionSchema, duration } from '../scenario/fields.ts';
-import { wireDirection } from './direction.ts';
 import { defineFault } from './kind.ts';
 import { wireCut } from './partition.ts';
+import { onEveryPath, wireDirection } from './paths.ts';
 
 /** Random loss, drawn per packet at send time (C2) from the run's seed; TCP retransmits. */
 export interface LossFault {
@@ -45,16 +45,14 @@ export const loss = defineFault({
   async apply(target, entry) {
     const f = entry.fault;
     // `retransmitAfter` is the path's RTO floor (rto_min).
-    const handles = target.clientHosts.map((c) =>
-      target.hosts!.loss(c, target.serverHost, {
+    return onEveryPath(target, (c, s) => {
+      const h = target.hosts!.loss(c, s, {
         direction: wireDirection(f.direction),
         probability: f.probability,
         rtoMin: f.retransmitAfter,
-      }),
-    );
-    return async () => {
-      for (const h of handles) h.heal();
-    };
+      });
+      return () => h.heal();
+    });
   },
   detection: (entry, m) =>
     entry.fault.probability === 1 ? wireCut(m, entry.fault.direction, 'C2') : undefined,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { duration } from '../scenario/fields.ts';
 import { defineFault } from './kind.ts';
 import { isSome, type Mechanism } from './mechanisms.ts';
+import { onEveryPath } from './paths.ts';
 
 export interface NatFault {
   type: 'nat';
@@ -32,15 +33,11 @@ export const nat = defineFault({
   classify: () => 'dead',
   target: () => 'client↔server',
   async apply(target, entry) {
-    const handles = target.clientHosts.map((c) =>
-      target.hosts!.nat(c, target.serverHost, {
-        idleTimeout: entry.fault.idleTimeout,
-        action: entry.fault.action,
-      }),
-    );
-    return async () => {
-      for (const h of handles) h.remove();
-    };
+    const { idleTimeout, action } = entry.fault;
+    return onEveryPath(target, (c, s) => {
+      const h = target.hosts!.nat(c, s, { idleTimeout, action });
+      return () => h.remove();
+    });
   },
   detection(entry, m) {
     const tau = entry.fault.idleTimeout;

@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import type { Convention, Direction } from '../model/index.ts';
 import { conventionSchema, directionSchema } from '../scenario/fields.ts';
-import { legs, wireDirection } from './direction.ts';
 import { defineFault } from './kind.ts';
 import type { Model, Rho, Sides } from './mechanisms.ts';
+import { legs, onEveryPath, wireDirection } from './paths.ts';
 
 export interface PartitionFault {
   type: 'partition';
@@ -68,17 +68,11 @@ export const partition = defineFault({
   target: () => 'client↔server',
   describe: (f) => `partition ${f.direction} ${f.mode} ${f.convention}`,
   async apply(target, entry) {
-    const f = entry.fault;
-    const handles = target.clientHosts.map((c) =>
-      target.hosts!.partition(c, target.serverHost, {
-        direction: wireDirection(f.direction),
-        mode: f.mode,
-        convention: f.convention,
-      }),
-    );
-    return async () => {
-      for (const h of handles) h.heal();
-    };
+    const { direction, mode, convention } = entry.fault;
+    return onEveryPath(target, (c, s) => {
+      const h = target.hosts!.partition(c, s, { direction: wireDirection(direction), mode, convention });
+      return () => h.heal();
+    });
   },
   detection: (entry, m) => wireCut(m, entry.fault.direction, entry.fault.convention),
   arbitraries: {

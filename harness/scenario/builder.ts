@@ -2,7 +2,7 @@
  * Scenarios in TypeScript, for people who prefer code to YAML:
  *
  *   scenario('black-hole').proxy().clients(3).duration('10m').config({ interval: '5s' })
- *     .fault({ at: '60s', until: '120s', fault: timeout({ stream: 'upstream', timeout: 0 }) })
+ *     .fault({ at: '60s', until: '120s', fault: faults.timeout({ stream: 'upstream', timeout: 0 }) })
  *     .expect(detect({ side: 'client', within: 'bound' }))
  *     .build()
  *
@@ -40,26 +40,6 @@ type FaultBuilders = {
 export const faults = Object.fromEntries(
   FAULT_KINDS.map((k) => [camel(k.type), (o: object = {}) => ({ type: k.type, ...o })]),
 ) as unknown as FaultBuilders;
-
-// The same builders as plain functions.
-export const {
-  latency,
-  bandwidth,
-  slowClose,
-  timeout,
-  resetPeer,
-  slicer,
-  limitData,
-  noop,
-  proxyDown,
-  partition,
-  crash,
-  pause,
-  clockSkew,
-  nat,
-  loss,
-  burstLoss,
-} = faults;
 
 /**
  * Toxiproxy's toxics as scenario faults under Toxiproxy's own names: toxicFaults.slow_close({...}).

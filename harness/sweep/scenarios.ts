@@ -19,7 +19,7 @@
 import type { BackendKind } from '../model/index.ts';
 import { worstWait } from '../observe/bounds.ts';
 import type { SweepConfig } from '../result.ts';
-import { crash, latency, partition, scenario, timeout } from '../scenario/builder.ts';
+import { faults, scenario } from '../scenario/builder.ts';
 import { formatDuration, parseDuration } from '../scenario/duration.ts';
 import { didYouMean } from '../scenario/issues.ts';
 import type { FaultEntry, Scenario } from '../scenario/schema.ts';
@@ -228,7 +228,7 @@ function builtinScenario(
       b.fault({
         id: t.id,
         at: 0,
-        fault: latency({ stream: t.stream, name: t.name, latency: t.latency, jitter: t.jitter }),
+        fault: faults.latency({ stream: t.stream, name: t.name, latency: t.latency, jitter: t.jitter }),
       });
     }
   }
@@ -239,27 +239,27 @@ function builtinScenario(
   const window = { at: t.onset, until: t.onset + t.outage };
   switch (s.name) {
     case 'black-hole':
-      b.fault({ id: 'black-hole', ...window, fault: timeout({ stream: 'both', timeout: 0 }) });
+      b.fault({ id: 'black-hole', ...window, fault: faults.timeout({ stream: 'both', timeout: 0 }) });
       break;
     case 'partition':
       b.fault({
         id: 'partition',
         ...window,
-        fault: partition({ direction: 'both', mode: 'drop', convention: 'C1' }),
+        fault: faults.partition({ direction: 'both', mode: 'drop', convention: 'C1' }),
       });
       break;
     case 'server-crash':
       b.fault({
         id: 'server-crash',
         ...window,
-        fault: crash({ host: 'server', close: 'none', convention: 'C1' }),
+        fault: faults.crash({ host: 'server', close: 'none', convention: 'C1' }),
       });
       break;
     case 'latency-step':
       b.fault({
         id: 'latency-step',
         ...window,
-        fault: latency({ stream: 'upstream', latency: s.param ?? DEFAULT_STEP }),
+        fault: faults.latency({ stream: 'upstream', latency: s.param ?? DEFAULT_STEP }),
       });
       break;
   }

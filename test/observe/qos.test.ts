@@ -14,7 +14,7 @@ import {
   runObservation,
   runQos,
 } from '../../harness/observe/qos.ts';
-import type { ConnectionLane, ScenarioResult } from '../../harness/result.ts';
+import { lane, result } from '../support/results.ts';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -276,41 +276,6 @@ describe('bad input', () => {
 });
 
 describe('from a ScenarioResult: mistakesOf, runObservation, runQos', () => {
-  function lane(conn: string, client: string, connect: number, closed?: number): ConnectionLane {
-    return {
-      conn,
-      client,
-      opened: connect - 5,
-      ...(closed === undefined ? {} : { closed }),
-      events: [{ t: connect, kind: 'connect', side: 'client' }],
-    };
-  }
-  function result(over: Partial<ScenarioResult>): ScenarioResult {
-    return {
-      scenario: 'x',
-      backend: 'sim',
-      seed: 1,
-      timeScale: 1,
-      traceHash: 'x',
-      passed: true,
-      duration: 10 * MIN,
-      config: {},
-      faults: [],
-      detections: [],
-      reconnects: [],
-      falseDetections: [],
-      overhead: {
-        client: { messagesPerHour: 0, bytesPerHour: 0 },
-        server: { messagesPerHour: 0, bytesPerHour: 0 },
-      },
-      expectations: [],
-      lanes: [],
-      replay: '',
-      environment: {},
-      ...over,
-    };
-  }
-
   // Two clients over 10 min. Client a: false detection of its own connection at 100 s, connected
   // again at 101 s. A server-side mistake at 300 s on a socket without a lane: charged to the
   // client whose connection closed first at or after it (b's, at 300.02 s); b never connects again.

@@ -2,30 +2,16 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  bandwidth,
-  clockSkew,
-  crash,
   detect,
   falseDetection,
+  faults,
   gaveUp,
-  latency,
-  limitData,
-  loss,
   maxAttempts,
-  nat,
   noFalseDetection,
-  noop,
   overhead,
-  partition,
-  pause,
-  proxyDown,
   reconnect,
-  resetPeer,
   scenario,
-  slicer,
-  slowClose,
   state,
-  timeout,
   toxicFaults,
 } from '../../harness/scenario/builder.ts';
 import { ScenarioError } from '../../harness/scenario/errors.ts';
@@ -60,7 +46,7 @@ describe('builder', () => {
         id: 'blackhole',
         at: '60s',
         until: '120s',
-        fault: timeout({ stream: 'upstream', timeout: 0 }),
+        fault: faults.timeout({ stream: 'upstream', timeout: 0 }),
       })
       .expect(detect({ side: 'client', within: 'bound', fault: 'blackhole' }))
       .expect(reconnect({ within: '30s', fault: 'blackhole' }), maxAttempts('bound'))
@@ -74,7 +60,7 @@ describe('builder', () => {
       .clients(3)
       .duration('10m')
       .config({ interval: '5s' })
-      .fault({ at: '60s', until: '120s', fault: timeout({ stream: 'upstream', timeout: 0 }) })
+      .fault({ at: '60s', until: '120s', fault: faults.timeout({ stream: 'upstream', timeout: 0 }) })
       .expect(detect({ side: 'client', within: 'bound' }))
       .build();
     expect(s.faults[0]).toEqual({
@@ -90,7 +76,15 @@ describe('builder', () => {
     for (const [type, make] of Object.entries(toxicFaults))
       expect((make as () => { type: string })().type).toBe(type);
     expect(
-      [latency(), bandwidth(), slowClose(), resetPeer(), slicer(), limitData(), noop()].map((f) => f.type),
+      [
+        faults.latency(),
+        faults.bandwidth(),
+        faults.slowClose(),
+        faults.resetPeer(),
+        faults.slicer(),
+        faults.limitData(),
+        faults.noop(),
+      ].map((f) => f.type),
     ).toEqual(['latency', 'bandwidth', 'slow_close', 'reset_peer', 'slicer', 'limit_data', 'noop']);
   });
 
@@ -99,12 +93,16 @@ describe('builder', () => {
       .direct({ latency: 2 })
       .duration('5m')
       .config({ backoff: { maxAttempts: 3 } })
-      .fault({ at: '10s', until: '20s', fault: partition({ direction: 'server->client', mode: 'hold' }) })
-      .fault({ at: '30s', until: '40s', fault: crash({ host: 'server' }) })
-      .fault({ at: '50s', fault: pause({ host: 'client', for: '2s' }) })
-      .fault({ at: '60s', until: '70s', fault: clockSkew({ host: 'client', offset: '-1s' }) })
-      .fault({ at: '80s', until: '90s', fault: nat({ idleTimeout: '5s', action: 'rst' }) })
-      .fault({ at: '100s', until: '110s', fault: loss({ probability: 0.2 }) })
+      .fault({
+        at: '10s',
+        until: '20s',
+        fault: faults.partition({ direction: 'server->client', mode: 'hold' }),
+      })
+      .fault({ at: '30s', until: '40s', fault: faults.crash({ host: 'server' }) })
+      .fault({ at: '50s', fault: faults.pause({ host: 'client', for: '2s' }) })
+      .fault({ at: '60s', until: '70s', fault: faults.clockSkew({ host: 'client', offset: '-1s' }) })
+      .fault({ at: '80s', until: '90s', fault: faults.nat({ idleTimeout: '5s', action: 'rst' }) })
+      .fault({ at: '100s', until: '110s', fault: faults.loss({ probability: 0.2 }) })
       .expect(detect(), reconnect(), maxAttempts(4), gaveUp(), falseDetection({ side: 'server' }))
       .expect(
         noFalseDetection({ side: 'client' }),
@@ -137,8 +135,8 @@ describe('builder', () => {
       scenario('bad')
         .duration('1m')
         .config({ intervl: '5s' } as Record<string, unknown>)
-        .fault({ at: '10s', fault: latency() })
-        .fault({ at: '50s', until: '40s', fault: timeout() })
+        .fault({ at: '10s', fault: faults.latency() })
+        .fault({ at: '50s', until: '40s', fault: faults.timeout() })
         .expect(detect(), detect({ side: 'nobody' as 'client' }))
         .build(),
     );
@@ -149,13 +147,13 @@ describe('builder', () => {
     expect(e.issues[0]).toMatchObject({ file: 'scenario("bad")', call: '.config()', path: 'config.intervl' });
     expect(e.line).toBeUndefined();
     const cross = buildError(() =>
-      scenario('x').duration('1m').fault({ at: '50s', until: '40s', fault: timeout() }).build(),
+      scenario('x').duration('1m').fault({ at: '50s', until: '40s', fault: faults.timeout() }).build(),
     );
     expect(cross.message).toBe(
       'scenario("x") .fault() #1: faults[0].until: the fault must heal after it starts: until (40000 ms) ≤ at (50000 ms)',
     );
     const topo = buildError(() =>
-      scenario('x').direct().duration('1m').fault({ at: '5s', fault: proxyDown() }).build(),
+      scenario('x').direct().duration('1m').fault({ at: '5s', fault: faults.proxyDown() }).build(),
     );
     expect(topo.issues[0]!.call).toBe('.fault() #1');
     expect(buildError(() => scenario('x').build()).message).toBe(

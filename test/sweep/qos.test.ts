@@ -4,54 +4,27 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mistakesOf, qosMetrics, runObservation, runQos } from '../../harness/observe/qos.ts';
-import type { ConnectionLane, ScenarioResult } from '../../harness/result.ts';
-import { scenario, timeout } from '../../harness/scenario/builder.ts';
+import type { ScenarioResult } from '../../harness/result.ts';
+import { faults, scenario } from '../../harness/scenario/builder.ts';
 import { judgeCell, type SweepGoals } from '../../harness/sweep/goals.ts';
 import { latencyTolerance, parseProfile } from '../../harness/sweep/profiles.ts';
 import { type CellRun, cellQos } from '../../harness/sweep/qos.ts';
+import { result as baseResult, lane as clientLane } from '../support/results.ts';
 
 const blackHole = scenario('bh')
   .proxy()
   .duration('10m')
   .config({ interval: '5s', pongTimeout: '2s', readDeadline: '7.5s', missThreshold: 1 })
-  .fault({ id: 'black-hole', at: '60s', until: '120s', fault: timeout({ stream: 'both', timeout: 0 }) })
+  .fault({
+    id: 'black-hole',
+    at: '60s',
+    until: '120s',
+    fault: faults.timeout({ stream: 'both', timeout: 0 }),
+  })
   .build();
 
-function lane(conn: string, connect: number, closed?: number): ConnectionLane {
-  return {
-    conn,
-    client: 'client',
-    opened: connect - 5,
-    ...(closed === undefined ? {} : { closed }),
-    events: [{ t: connect, kind: 'connect', side: 'client' }],
-  };
-}
-
-function result(over: Partial<ScenarioResult>): ScenarioResult {
-  return {
-    scenario: 'bh',
-    backend: 'sim',
-    seed: 1,
-    timeScale: 1,
-    traceHash: 'x',
-    passed: true,
-    duration: 600_000,
-    config: {},
-    faults: [],
-    detections: [],
-    reconnects: [],
-    falseDetections: [],
-    overhead: {
-      client: { messagesPerHour: 0, bytesPerHour: 0 },
-      server: { messagesPerHour: 0, bytesPerHour: 0 },
-    },
-    expectations: [],
-    lanes: [],
-    replay: '',
-    environment: {},
-    ...over,
-  };
-}
+const lane = (conn: string, connect: number, closed?: number) => clientLane(conn, 'client', connect, closed);
+const result = (over: Partial<ScenarioResult>): ScenarioResult => baseResult({ scenario: 'bh', ...over });
 
 const bound = { min: 0, max: 1e9, why: '' };
 const det = (side: 'client' | 'server', conn: string, delta: number) => ({
