@@ -87,8 +87,18 @@ export interface LinkShaping {
   setLatency(from: string, to: string, oneWayMs: number, opts?: LatencyOptions): void;
 }
 
+/**
+ * Hosts as processes Node's own modules and globals can run in (harness/process): an unmodified
+ * library's `net`, `http`, timers, Date and randomness answer for the host its code belongs to.
+ */
+export interface HostProcesses {
+  /** Runs `fn` (and everything it starts) as code of `host`, whose Node modules use `runtime`. */
+  run<T>(host: string, runtime: Runtime, fn: () => T): T;
+}
+
 export interface BackendCapabilities {
   readonly virtualTime?: VirtualTime;
+  readonly hostProcesses?: HostProcesses;
   readonly hostFaults?: HostFaults;
   readonly links?: LinkShaping;
   /** A seeded random stream per component (same seed, same draws). */
@@ -135,6 +145,12 @@ export interface SubjectEvent {
 /** How an implementation plugs in: the reference one in impl/ or a user's module (harness/subjects). */
 export interface Subject<Config = Record<string, unknown>> {
   readonly name: string;
+  /**
+   * The subject's code uses Node's own modules and globals (node:net, node:http, timers, Date…), not
+   * the Runtime it is handed: an unmodified library. The runner starts and stops it inside its host's
+   * process (Backend capability `hostProcesses`), so those modules answer for that host.
+   */
+  readonly usesNode?: boolean;
   startServer(runtime: Runtime, address: Address, config: Config): Promise<ServerHandle>;
   startClient(runtime: Runtime, target: Address, config: Config): Promise<SubjectHandle>;
 }

@@ -89,10 +89,24 @@ export class Recorder {
     return { ...runtime, net: this.observeNet(runtime.net, side, host) };
   }
 
-  /** Records an event a subject chose to report (state change, death with reason…). */
+  /**
+   * Records an event a subject chose to report (state change, death with reason…). A subject that
+   * cannot name its connections in the recorder's terms (a library's ids mean nothing here) may hand
+   * the socket itself as `event.socket`; an event with neither, on a host with exactly one open socket,
+   * is about that socket (one connection per client host is the common case, and nothing else fits).
+   */
   subjectEvent(side: Side, host: string, event: SubjectEvent): void {
-    const conn = this.resolve(host, event.conn);
-    this.push({ t: this.now(), side, host, conn, kind: 'subject', event });
+    const { socket, ...rest } = event as SubjectEvent & { socket?: unknown };
+    const bySocket = socket === undefined ? undefined : this.socketIds.get(socket as Socket);
+    const conn = bySocket ?? this.resolve(host, event.conn) ?? this.onlyOpen(host);
+    this.push({ t: this.now(), side, host, conn, kind: 'subject', event: rest as SubjectEvent });
+  }
+
+  private onlyOpen(host: string): string | undefined {
+    const open = [...this.connections.values()].filter(
+      (c) => c.host === host && c.closed === undefined && !this.silenced.has(c.conn),
+    );
+    return open.length === 1 ? open[0]!.conn : undefined;
   }
 
   /** Marks the start of teardown: what follows is the harness closing things, not the run. */

@@ -103,6 +103,7 @@ const INSTEAD: Record<Capability, string> = {
   hostFaults: 'run it with --backend sim (faults on hosts and the wire need the simulator)',
   virtualTime: 'run it with --backend sim (it needs a virtual clock)',
   links: 'run it with --backend sim',
+  hostProcesses: 'run it with --backend sim',
 };
 
 /**
@@ -142,6 +143,15 @@ export function preflight(
   }
   const refused = unrunnableFaults(s, o.backendInstance ?? o.backend);
   if (refused.length) throw new RunError(s.name, refused.join('; '));
+  const backend = o.backendInstance ?? o.backend;
+  const hasProcesses =
+    typeof backend === 'string' ? backend === 'sim' : hasCapability(backend, 'hostProcesses');
+  if (subject.usesNode && !hasProcesses) {
+    throw new RunError(
+      s.name,
+      `subject "${subject.name}" runs unmodified Node code, which needs host processes; the ${typeof backend === 'string' ? backend : backend.kind} backend has none yet: run it with --backend sim`,
+    );
+  }
   return subject;
 }
 
@@ -163,6 +173,8 @@ class Cast {
   /** Hosts whose process is dead (crashed, not restarted): their handles are gone with them. */
   readonly dead = new Set<string>();
   private readonly live = new Map<string, { live: boolean }>();
+  /** The Runtime each host's current process was started with. */
+  readonly runtimes = new Map<string, Runtime>();
 
   constructor(
     readonly s: Scenario,
@@ -180,6 +192,12 @@ class Cast {
     return this.recorder.observe(this.backend.runtime(host), side, host);
   }
 
+  /** Runs a subject's call as code of `host` when the subject uses Node's own modules. */
+  onHost<T>(host: string, runtime: Runtime, fn: () => T): T {
+    const processes = this.backend.capabilities.hostProcesses;
+    return this.subject.usesNode && processes ? processes.run(host, runtime, fn) : fn();
+  }
+
   /** Relays a handle's events until its process dies. */
   private listen(handle: SubjectHandle, side: Side, host: string): void {
     const flag = { live: true };
@@ -193,17 +211,31 @@ class Cast {
     const where = this.isSim
       ? { host: SERVER_HOST, port: SIM_SERVER_PORT }
       : { host: '127.0.0.1', port: this.server?.address.port ?? 0 };
-    this.server = await this.subject.startServer(this.runtime('server', SERVER_HOST), where, this.s.config);
+    const runtime = this.runtime('server', SERVER_HOST);
+    this.runtimes.set(SERVER_HOST, runtime);
+    this.server = await this.onHost(SERVER_HOST, runtime, () =>
+      this.subject.startServer(runtime, where, this.s.config),
+    );
     this.dead.delete(SERVER_HOST);
     this.listen(this.server, 'server', SERVER_HOST);
   }
 
   async startClient(i: number): Promise<void> {
     const host = this.clientHosts[i]!;
-    const handle = await this.subject.startClient(this.runtime('client', host), this.target!, this.s.config);
+    const runtime = this.runtime('client', host);
+    this.runtimes.set(host, runtime);
+    const handle = await this.onHost(host, runtime, () =>
+      this.subject.startClient(runtime, this.target!, this.s.config),
+    );
     this.clients[i] = handle;
     this.dead.delete(host);
     this.listen(handle, 'client', host);
+  }
+
+  /** Closes a subject handle as code of its host. */
+  closeOn(host: string, handle: SubjectHandle): Promise<void> {
+    const runtime = this.runtimes.get(host);
+    return runtime ? this.onHost(host, runtime, () => handle.close()) : handle.close();
   }
 
   /** Starts a side's processes again. */
@@ -317,10 +349,11 @@ async function teardown(
   for (let i = 0; i < cast.clients.length; i++) {
     const c = cast.clients[i];
     const host = cast.clientHosts[i]!;
-    if (c && !cast.dead.has(host)) await step(`closing client ${host}`, () => c.close());
+    if (c && !cast.dead.has(host)) await step(`closing client ${host}`, () => cast.closeOn(host, c));
   }
   const server = cast.server;
-  if (server && !cast.dead.has(SERVER_HOST)) await step('closing the server', () => server.close());
+  if (server && !cast.dead.has(SERVER_HOST))
+    await step('closing the server', () => cast.closeOn(SERVER_HOST, server));
   const time = cast.backend.capabilities.virtualTime;
   if (time) {
     // Faults still on would hold the last packets (a FIN behind a partition) for ever; a kind may say

@@ -23,7 +23,8 @@ import {
   normalizeFault,
   typesPlaced,
 } from '../faults/registry.ts';
-import { type ReferenceConfig, referenceConfigSchema } from '../subjects/reference-config.ts';
+import type { ReferenceConfig } from '../subjects/reference-config.ts';
+import { subjectConfigSchema } from '../subjects/registry.ts';
 import {
   type Expectation,
   type ExpectationType,
@@ -133,9 +134,10 @@ export function parseScenario(raw: unknown): ParseResult {
   const rawObj = isRecord(raw) ? raw : {};
   const subject = rawObj.subject ?? 'reference';
   let config: SubjectConfig | undefined = base.success ? base.data.config : undefined;
-  if (subject === 'reference' && (rawObj.config === undefined || isRecord(rawObj.config))) {
-    const parsed = referenceConfigSchema.safeParse(rawObj.config ?? {}, { reportInput: true });
-    if (parsed.success) config = parsed.data;
+  const configSchema = typeof subject === 'string' ? subjectConfigSchema(subject) : undefined;
+  if (configSchema && (rawObj.config === undefined || isRecord(rawObj.config))) {
+    const parsed = configSchema.safeParse(rawObj.config ?? {}, { reportInput: true });
+    if (parsed.success) config = parsed.data as SubjectConfig;
     else {
       for (const zi of parsed.error.issues) {
         issues.push({ path: ['config', ...(zi.path as (string | number)[])], message: zi.message, zod: zi });

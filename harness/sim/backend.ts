@@ -49,6 +49,7 @@ export function createSimBackend(opts: SimBackendOptions): SimBackend {
         hostNames: () => sim.hostNames(),
       },
       hostFaults: sim.faults,
+      hostProcesses: { run: (host, runtime, fn) => sim.onHost(host, fn, runtime) },
       links: { setLatency: (from, to, ms, opts) => sim.setLatency(from, to, ms, opts) },
       random: (component) => sim.random(component),
       traceHash: () => sim.trace.hash(),

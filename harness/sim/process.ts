@@ -20,6 +20,12 @@ export class HostProcess implements TimerTarget<null> {
   private frozen: Array<() => void> = [];
   readonly timers = new Set<SimTimer>();
   readonly resources = new Set<ProcessResource>();
+  /**
+   * Runs the process's code inside its async context (harness/sim/virtual): set once the process is
+   * a virtual process, so code using Node's own modules and globals finds its host in every callback.
+   * Null for code that only uses the Runtime it was handed (no context needed, no cost).
+   */
+  scope: ((fn: () => void) => void) | null = null;
 
   constructor(
     readonly sched: Scheduler,
@@ -34,8 +40,10 @@ export class HostProcess implements TimerTarget<null> {
   /** Runs `fn` now, or at resume if paused; never if the process is dead. */
   run(fn: () => void): void {
     if (!this.alive) return;
-    if (this.pausedUntil >= 0) this.frozen.push(fn);
-    else fn();
+    const scope = this.scope;
+    const work = scope ? () => scope(fn) : fn;
+    if (this.pausedUntil >= 0) this.frozen.push(work);
+    else work();
   }
 
   /** Pauses until now + ms (extends a pause already in progress, never shortens it). */
@@ -116,7 +124,7 @@ export class SimTimer implements TimerTarget<null> {
     const proc = this.proc;
     proc.sched.touched = true;
     if (!proc.alive) return;
-    if (proc.paused) proc.run(() => this.fire());
+    if (proc.paused || proc.scope) proc.run(() => this.fire());
     else this.fire();
   }
 

@@ -156,6 +156,7 @@ export class SimServer extends EventEmitter implements ListenerOwner, ProcessRes
           : {}),
       });
       socket.server = this;
+      socket.acceptedBy = this;
       this.connections++;
       this.sockets.add(socket);
       socket.attachAccepted(ep, Boolean(this.options.pauseOnConnect));

@@ -3,7 +3,8 @@
  * faults. Everything a run does happens on its clock; `runFor` moves it.
  */
 import type FakeTimers from '@sinonjs/fake-timers';
-import type { Logger, LogRecord } from '../../impl/runtime.ts';
+import type { Logger, LogRecord, Runtime } from '../../impl/runtime.ts';
+import { type HostProcessView, runIn } from '../process/context.ts';
 import { Scheduler } from './clock.ts';
 import { DEFAULT_TCP, type SimContext, type TcpParams } from './context.ts';
 import { Driver } from './driver.ts';
@@ -27,6 +28,8 @@ import { createSimRuntime, recordingLogger, type SimRuntime } from './runtime.ts
 import type { Endpoint } from './tcp.ts';
 import { Trace, type TraceEvent, type TraceEventInput } from './trace.ts';
 import { Wire } from './wire.ts';
+import '../process/install.ts';
+import type { HostProcess } from './process.ts';
 
 export interface SimulationOptions {
   seed: number;
@@ -79,6 +82,7 @@ export class Simulation {
   private readonly hostList: SimHost[] = [];
   private readonly byAddress = new Map<string, SimHost>();
   private readonly logRecords = new Map<string, LogRecord[]>();
+  private readonly views = new WeakMap<HostProcess, HostProcessView>();
   /** Loss faults installed so far: each gets its own random stream. */
   private lossCount = 0;
   private closed = false;
@@ -173,6 +177,42 @@ export class Simulation {
       logger = recordingLogger(records);
     }
     return createSimRuntime(this.ctx, h, this.rng.stream(`host:${host}`), logger);
+  }
+
+  /**
+   * The process of `host` as Node's own modules see it (harness/process): the host's current process,
+   * made on first use (a restart makes a new one). `runtime` replaces the Runtime its modules use,
+   * e.g. one whose net the harness observes.
+   */
+  hostProcess(host: string, runtime?: Runtime): HostProcessView {
+    const h = this.existingHost(host, 'hostProcess');
+    if (h.down) throw new SimError('SIM_HOST_DOWN', `host '${host}' is down (crashed); restart it first`);
+    const proc = h.process;
+    let view = this.views.get(proc);
+    if (!view) {
+      const made: HostProcessView = {
+        host,
+        runtime: createSimRuntime(
+          this.ctx,
+          h,
+          this.rng.stream(`process:${host}#${h.epoch}`),
+          recordingLogger(null),
+        ),
+        monotonic: () => this.sched.now(),
+        lookup: (name) => this.hosts.get(name)?.address ?? (this.byAddress.has(name) ? name : undefined),
+        run: (fn) => proc.run(fn),
+      };
+      view = made;
+      this.views.set(proc, made);
+      proc.scope = (fn) => runIn(made, fn);
+    }
+    if (runtime) view.runtime = runtime;
+    return view;
+  }
+
+  /** Runs `fn` as code of `host`'s process: everything it starts belongs to that host. */
+  onHost<T>(host: string, fn: () => T, runtime?: Runtime): T {
+    return runIn(this.hostProcess(host, runtime), fn);
   }
 
   /** Log records written through a host's default logger (kept only while the trace is retained). */

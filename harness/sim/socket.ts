@@ -121,8 +121,13 @@ export class SimSocket extends Duplex implements EndpointOwner, ProcessResource 
   connecting = false;
   /** The idle timeout set with setTimeout (Node exposes it as `socket.timeout`). */
   timeout: number | undefined = undefined;
-  /** The SimServer that accepted this socket, if any. */
-  server: { onSocketClosed(s: SimSocket): void } | null = null;
+  /**
+   * `socket.server` as Node has it: the server that accepted the socket. Code on top may overwrite it
+   * (Node's http server sets it to itself), so the accepting server's own bookkeeping uses `acceptedBy`.
+   */
+  server: unknown = null;
+  /** The SimServer that accepted this socket, told when it closes (never overwritten by user code). */
+  acceptedBy: { onSocketClosed(s: SimSocket): void } | null = null;
 
   private ep: Endpoint | null = null;
   /** Node's `_handle` exists: from connect() (or accept) until destroy. */
@@ -307,8 +312,12 @@ export class SimSocket extends Duplex implements EndpointOwner, ProcessResource 
   onInbox(): void {
     this.ctx.sched.touched = true;
     if (this.dead) return;
-    this.pump();
+    // A virtual process reads inside its host's context (harness/sim/virtual); others need none.
+    if (this.proc.scope) this.proc.run(this.pumpNow);
+    else this.pump();
   }
+
+  private readonly pumpNow = (): void => this.pump();
 
   /** Moves what the kernel received into the stream while the stream wants more (Node's onStreamRead). */
   private pump(): void {
@@ -433,7 +442,7 @@ export class SimSocket extends Duplex implements EndpointOwner, ProcessResource 
     // around the destroy (an 'error', a write callback); without one, on the next tick.
     if (hadHandle) process.nextTick(deferCloseNT, this, Boolean(err));
     else process.nextTick(emitCloseNT, this, undefined);
-    if (this.server) this.server.onSocketClosed(this);
+    this.acceptedBy?.onSocketClosed(this);
   }
 
   /** Closes with an RST (SO_LINGER 0), as Node's resetAndDestroy(). */

@@ -56,23 +56,29 @@ export class Trace {
    * Hot path for packets: the same canonical JSON as `record`, built without an intermediate object
    * unless the trace is retained. `src`/`dst` must already be JSON string literals (quoted).
    */
+  /**
+   * A packet on the wire. A payload is traced by its length and a digest of its bytes, so two runs
+   * hash alike only if the same bytes crossed the wire (a subject's seeded randomness included).
+   */
   packet(
     kind: string,
     srcJson: string,
     dstJson: string,
-    bytes: number,
+    data: Buffer | null,
     srcLabel: string,
     dstLabel: string,
   ): void {
     const t = this.now();
+    const bytes = data ? data.length : 0;
+    const digest = bytes > 0 ? payloadDigest(data!) : '';
     const line =
       bytes > 0
-        ? `{"t":${t},"kind":"${kind}","src":${srcJson},"dst":${dstJson},"bytes":${bytes}}`
+        ? `{"t":${t},"kind":"${kind}","src":${srcJson},"dst":${dstJson},"bytes":${bytes},"digest":"${digest}"}`
         : `{"t":${t},"kind":"${kind}","src":${srcJson},"dst":${dstJson}}`;
     let event: TraceEvent | null = null;
     if (this.kept) {
       event = (bytes > 0
-        ? { t, kind, src: srcLabel, dst: dstLabel, bytes }
+        ? { t, kind, src: srcLabel, dst: dstLabel, bytes, digest }
         : { t, kind, src: srcLabel, dst: dstLabel }) as unknown as TraceEvent;
     }
     this.append(line, event);
@@ -107,4 +113,14 @@ export class Trace {
   events(): readonly TraceEvent[] {
     return this.kept ?? [];
   }
+}
+
+/** FNV-1a (32 bit) of a payload, as 8 hex digits: cheap, and enough to tell two payloads apart. */
+export function payloadDigest(data: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < data.length; i++) {
+    h ^= data[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
 }

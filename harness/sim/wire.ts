@@ -107,7 +107,7 @@ export class Wire implements TimerTarget<Packet> {
         p.name,
         src ? src.labelJson : JSON.stringify(p.srcLabel),
         dst ? dst.labelJson : JSON.stringify(p.dstLabel),
-        p.data ? p.data.length : 0,
+        p.data,
         src ? src.label : p.srcLabel,
         dst ? dst.label : p.dstLabel,
       );

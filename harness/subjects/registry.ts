@@ -4,15 +4,33 @@
  * (`reference`), and a user's module by path (`./my-subject.ts`). Library subjects and external
  * processes are further sources added to SUBJECT_SOURCES.
  */
+import type { z } from 'zod';
 import type { Subject } from '../backend.ts';
 import { SubjectError } from './errors.ts';
+import { mqttConfigSchema, mqttSubject } from './libraries/mqtt.ts';
+import { socketIoConfigSchema, socketIoSubject } from './libraries/socketio.ts';
 import { loadModuleSubject } from './module.ts';
 import { referenceSubject } from './reference.ts';
+import { referenceConfigSchema } from './reference-config.ts';
 
-/** Subjects a scenario can name without --subject. */
-export const BUILT_IN_SUBJECTS: Readonly<Record<string, Subject<never>>> = {
-  reference: referenceSubject as Subject<never>,
+/**
+ * Subjects a scenario can name without --subject, each with the schema of its `config`: the
+ * reference implementation (F18's settings) and unmodified libraries (their own documented settings).
+ */
+const BUILT_IN: Readonly<Record<string, { subject: Subject<never>; config: z.ZodType }>> = {
+  reference: { subject: referenceSubject as Subject<never>, config: referenceConfigSchema },
+  'socket.io': { subject: socketIoSubject as Subject<never>, config: socketIoConfigSchema },
+  mqtt: { subject: mqttSubject as Subject<never>, config: mqttConfigSchema },
 };
+
+export const BUILT_IN_SUBJECTS: Readonly<Record<string, Subject<never>>> = Object.fromEntries(
+  Object.entries(BUILT_IN).map(([name, b]) => [name, b.subject]),
+);
+
+/** The schema of a built-in subject's config, or undefined (a user's subject gets its config as written). */
+export function subjectConfigSchema(name: string): z.ZodType | undefined {
+  return Object.hasOwn(BUILT_IN, name) ? BUILT_IN[name]!.config : undefined;
+}
 
 /** A built-in subject by name, or undefined. */
 export function subjectNamed(name: string): Subject<never> | undefined {

@@ -16,6 +16,7 @@
  */
 import * as nodeNet from 'node:net';
 import type { Logger, NetModule, Runtime, TimerHandle } from '../../impl/runtime.ts';
+import { realTimers } from '../process/originals.ts';
 
 /** The scenario clock: `origin` at creation, advancing 1/timeScale ms per real ms. */
 export class ScenarioClock {
@@ -183,14 +184,14 @@ export function scaledRuntime(options: ScaledRuntimeOptions): Runtime {
   };
   const disarm = (handle: TimerHandle | undefined) => {
     if (handle === undefined) return;
-    clearTimeout(handle as NodeJS.Timeout);
+    realTimers.clearTimeout(handle as NodeJS.Timeout);
     resources.timers.delete(handle as NodeJS.Timeout);
   };
   return {
     net: scaledNet(options),
-    setTimeout: (callback, ms) => arm(setTimeout, callback, ms, true),
+    setTimeout: (callback, ms) => arm(realTimers.setTimeout, callback, ms, true),
     clearTimeout: disarm,
-    setInterval: (callback, ms) => arm(setInterval, callback, ms, false),
+    setInterval: (callback, ms) => arm(realTimers.setInterval, callback, ms, false),
     clearInterval: disarm,
     now: () => clock.now(),
     random: options.random,
