@@ -2,6 +2,8 @@
  * Exit codes of every flatline command, and the mapping from an error to one. Bad input names the
  * file and line (ScenarioError's message already does); unreachable infrastructure says how to get it.
  */
+
+import { VirtualEscapeError } from '../process/errors.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { RunError } from '../scenario/runner.ts';
 import { SubjectError } from '../subjects/errors.ts';
@@ -20,7 +22,8 @@ export function exitCodeFor(error: unknown): number {
     error instanceof ScenarioError ||
     error instanceof RunError ||
     error instanceof UsageError ||
-    error instanceof SubjectError
+    error instanceof SubjectError ||
+    error instanceof VirtualEscapeError
   )
     return EXIT.badInput;
   if (error instanceof ToxiproxyLaunchError) return EXIT.unreachable;

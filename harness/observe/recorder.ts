@@ -92,13 +92,16 @@ export class Recorder {
   /**
    * Records an event a subject chose to report (state change, death with reason…). A subject that
    * cannot name its connections in the recorder's terms (a library's ids mean nothing here) may hand
-   * the socket itself as `event.socket`; an event with neither, on a host with exactly one open socket,
-   * is about that socket (one connection per client host is the common case, and nothing else fits).
+   * the socket itself as `event.socket`; a death with neither, on a host with exactly one open socket,
+   * is that socket's (one connection per client host is the common case, and nothing else fits).
    */
   subjectEvent(side: Side, host: string, event: SubjectEvent): void {
     const { socket, ...rest } = event as SubjectEvent & { socket?: unknown };
     const bySocket = socket === undefined ? undefined : this.socketIds.get(socket as Socket);
-    const conn = bySocket ?? this.resolve(host, event.conn) ?? this.onlyOpen(host);
+    const conn =
+      bySocket ??
+      this.resolve(host, event.conn) ??
+      (event.type === 'death' ? this.onlyOpen(host) : undefined);
     this.push({ t: this.now(), side, host, conn, kind: 'subject', event: rest as SubjectEvent });
   }
 

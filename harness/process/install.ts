@@ -371,9 +371,9 @@ function installNet(): void {
     const vp = currentProcess();
     if (vp) {
       throw new VirtualEscapeError(
-        'new Net.Socket().connect()',
+        'new net.Socket().connect()',
         vp.host,
-        'a socket made with `new Net.Socket()` is a real one; use net.connect/createConnection, which the simulator provides',
+        'a socket made with `new net.Socket()` is a real one; use net.connect/createConnection, which the simulator provides',
       );
     }
     return (orig.socketConnect as (...a: unknown[]) => Net.Socket).apply(this, args);

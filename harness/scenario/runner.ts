@@ -71,8 +71,9 @@ export class RunError extends Error {
   constructor(
     readonly scenario: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`scenario "${scenario}": ${message}`);
+    super(`scenario "${scenario}": ${message}`, options);
     this.name = 'RunError';
   }
 }
@@ -213,8 +214,8 @@ class Cast {
       : { host: '127.0.0.1', port: this.server?.address.port ?? 0 };
     const runtime = this.runtime('server', SERVER_HOST);
     this.runtimes.set(SERVER_HOST, runtime);
-    this.server = await this.onHost(SERVER_HOST, runtime, () =>
-      this.subject.startServer(runtime, where, this.s.config),
+    this.server = await this.started(SERVER_HOST, 'startServer', () =>
+      this.onHost(SERVER_HOST, runtime, () => this.subject.startServer(runtime, where, this.s.config)),
     );
     this.dead.delete(SERVER_HOST);
     this.listen(this.server, 'server', SERVER_HOST);
@@ -224,12 +225,26 @@ class Cast {
     const host = this.clientHosts[i]!;
     const runtime = this.runtime('client', host);
     this.runtimes.set(host, runtime);
-    const handle = await this.onHost(host, runtime, () =>
-      this.subject.startClient(runtime, this.target!, this.s.config),
+    const handle = await this.started(host, 'startClient', () =>
+      this.onHost(host, runtime, () => this.subject.startClient(runtime, this.target!, this.s.config)),
     );
     this.clients[i] = handle;
     this.dead.delete(host);
     this.listen(handle, 'client', host);
+  }
+
+  /** A subject that fails to start is bad input: say which subject, on which host, in which call. */
+  private async started<T>(host: string, call: string, start: () => Promise<T>): Promise<T> {
+    try {
+      return await start();
+    } catch (e) {
+      if (e instanceof RunError) throw e;
+      throw new RunError(
+        this.s.name,
+        `subject "${this.subject.name}" failed in ${call} on host "${host}": ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
   }
 
   /** Closes a subject handle as code of its host. */

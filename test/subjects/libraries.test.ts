@@ -1,0 +1,126 @@
+/**
+ * Unmodified libraries on virtual time: socket.io 4 (server and client) and mqtt.js 5 with an aedes 1
+ * broker, run through the built-in library scenarios on the simulator. Every detection is checked at
+ * its exact virtual instant, derived from the library's own rule (BOUNDS.md, "Library subjects"), so
+ * a change in how the library (or the simulator under it) times its heartbeat fails here.
+ *
+ * Proxy topology with d = 5 ms on the client↔proxy leg; the fault starts at f = 60 000.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Subject } from '../../harness/backend.ts';
+import { loadScenarioFile } from '../../harness/scenario/loader.ts';
+import { RunError, runScenario } from '../../harness/scenario/runner.ts';
+import { parseScenario } from '../../harness/scenario/schema.ts';
+import { SubjectError } from '../../harness/subjects/errors.ts';
+import { loadLibrary } from '../../harness/subjects/libraries/common.ts';
+
+async function run(name: string, seed?: number) {
+  const file = `scenarios/libraries/${name}.yaml`;
+  const s = await loadScenarioFile(file);
+  return runScenario(s, { backend: 'sim', file, ...(seed === undefined ? {} : { seed }) });
+}
+
+const detections = (r: Awaited<ReturnType<typeof run>>) =>
+  r.detections.map((d) => `${d.side} ${d.reason} ${d.at}`).sort();
+
+describe('socket.io 4, unmodified, on virtual time', () => {
+  it('black hole: the server times out its unanswered ping, the client its silence (ping timeout)', async () => {
+    const r = await run('socketio-blackhole');
+    // Handshake: the server's engine opens at 15. Pings leave at 25 015 and, pong-driven, at 50 025
+    // (pong back at 50 035): the next, at 75 035, is past the cut. Server: 75 035 + T (20 000).
+    // Client: last ping received at 50 030, + I + T (45 000).
+    expect(detections(r)).toEqual(['client heartbeat-timeout 95030', 'server heartbeat-timeout 95035']);
+    expect(r.passed).toBe(true);
+    // The client reconnects when the heal (150 000) closes its hung attempts and lets a new one in.
+    expect(r.reconnects.map((x) => x.at)).toEqual([150_000]);
+  });
+
+  it('reset_peer: the next chunk (the server’s ping at 75 035) resets both ends at once', async () => {
+    const r = await run('socketio-reset');
+    expect(detections(r)).toEqual(['client fin 75040', 'server fin 75035']);
+    expect(r.passed).toBe(true);
+  });
+
+  it('server pause: the client gives up at its ping timeout; the server only learns at resume', async () => {
+    const r = await run('socketio-pause');
+    expect(detections(r)).toEqual(['client heartbeat-timeout 95030', 'server fin 120000']);
+    expect(r.passed).toBe(true);
+  });
+
+  it('replays exactly: same seed, same trace hash (payload bytes included); another seed, another hash', async () => {
+    const [a, b, c] = [
+      await run('socketio-blackhole', 3),
+      await run('socketio-blackhole', 3),
+      await run('socketio-blackhole', 4),
+    ];
+    expect(b.traceHash).toBe(a.traceHash);
+    expect(c.traceHash).not.toBe(a.traceHash);
+  });
+});
+
+describe('MQTT (mqtt.js 5 and aedes 1), unmodified, on virtual time', () => {
+  it('black hole: the client’s keepalive (1.5·K after its last PINGRESP), the broker’s K·1500 + 1', async () => {
+    const r = await run('mqtt-blackhole');
+    // K = 20 s, ticks every 10 s. PINGRESPs at 20 030 and 40 040 reschedule; the PINGREQ at 60 040 is
+    // lost, and the 3rd tick, 70 040, ends it. The broker last heard the PINGREQ at 40 035: + 30 001.
+    expect(detections(r)).toEqual(['client heartbeat-timeout 70040', 'server heartbeat-timeout 70036']);
+    expect(r.passed).toBe(true);
+  });
+
+  it('reset_peer on the upstream: the next PINGREQ (60 040, at the proxy 60 045) closes both ends', async () => {
+    const r = await run('mqtt-reset');
+    // Accepted before the toxic existed, so the proxy closes with FIN (TOXICS.md).
+    expect(detections(r)).toEqual(['client fin 60050', 'server fin 60045']);
+    expect(r.passed).toBe(true);
+  });
+
+  it('broker pause: the client’s keepalive ends it; the broker’s overdue timer fires at resume', async () => {
+    const r = await run('mqtt-pause');
+    expect(detections(r)).toEqual(['client heartbeat-timeout 70040', 'server heartbeat-timeout 120000']);
+    expect(r.passed).toBe(true);
+  });
+});
+
+describe('library subjects: bad input', () => {
+  it('a library that is not installed is named, with how to install it', async () => {
+    const err = await loadLibrary('socket.io', 'socket.io-not-a-package').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SubjectError);
+    expect((err as Error).message).toBe(
+      'subject "socket.io" runs the library "socket.io-not-a-package", which is not installed: npm i -D socket.io-not-a-package',
+    );
+  });
+
+  it('a subject that throws at start, or reaches for an unvirtualised API, is a RunError naming subject, host and call', async () => {
+    const s = await loadScenarioFile('scenarios/libraries/socketio-reset.yaml');
+    const throwing: Subject<never> = {
+      name: 'udp-heartbeat',
+      usesNode: true,
+      async startServer() {
+        const dgram = await import('node:dgram');
+        dgram.createSocket('udp4');
+        throw new Error('unreachable');
+      },
+      async startClient() {
+        throw new Error('unreachable');
+      },
+    };
+    const err = await runScenario(s, { backend: 'sim', subject: throwing }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunError);
+    expect((err as Error).message).toMatch(
+      /subject "udp-heartbeat" failed in startServer on host "server": dgram\.createSocket\(\) on simulated host "server" would reach the real world/,
+    );
+  });
+
+  it('a library config is validated with the library’s own settings, located by path', () => {
+    const bad = parseScenario({
+      name: 'x',
+      subject: 'socket.io',
+      duration: '1m',
+      config: { pingInterval: 'soon', pingTimeot: '1s' },
+    });
+    expect(!bad.ok && bad.issues.map((i) => i.path.join('.')).sort()).toEqual([
+      'config',
+      'config.pingInterval',
+    ]);
+  });
+});
