@@ -14,6 +14,7 @@
 import { kindOf } from '../faults/registry.ts';
 import { isToxicFault } from '../faults/toxic.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { subjectNamed } from '../subjects/registry.ts';
 
 export type Expressibility = { ok: true } | { ok: false; why: string };
 
@@ -33,6 +34,12 @@ export function parityExpressible(s: Scenario): Expressibility {
     return {
       ok: false,
       why: `fault "${random.id}" has toxicity ${random.fault.toxicity}: Toxiproxy rolls it unseeded, so one real run cannot be compared with one simulated run (TOXICS.md)`,
+    };
+  }
+  if (subjectNamed(s.subject)?.usesNode) {
+    return {
+      ok: false,
+      why: `subject "${s.subject}" is an unmodified library: its real-network runs are checked against its own bounds in test/toxiproxy/libraries.test.ts; event-by-event parity with the simulator is calibrated for the reference subject only`,
     };
   }
   const stall = s.faults.find((f) => f.fault.type === 'bandwidth' && f.fault.attributes.rate === 0);

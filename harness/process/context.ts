@@ -17,6 +17,12 @@ import type { Runtime } from '../../impl/runtime.ts';
 export interface HostProcessView {
   /** The host's name (`client-2`, `server`). */
   readonly host: string;
+  /**
+   * A simulated host: its network is the simulator's, so nothing may reach the real one. On the
+   * real backend (false) the host's sockets are real loopback ones, and only time, randomness and
+   * observation are the harness's.
+   */
+  readonly simulated: boolean;
   /** The host's net (observed by the harness), timers, wall clock and seeded randomness. */
   runtime: Runtime;
   /** Monotonic milliseconds (performance.now, hrtime): the backend's clock, never skewed. */

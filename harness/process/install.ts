@@ -34,9 +34,9 @@ import { promisify } from 'node:util';
 import type * as WorkerThreads from 'node:worker_threads';
 import { SimTimer } from '../sim/process.ts';
 import type { SimServer } from '../sim/server.ts';
-import { currentProcess, type HostProcessView as VirtualProcess } from './context.ts';
+import { currentProcess, runIn, type HostProcessView as VirtualProcess } from './context.ts';
 import { VirtualEscapeError } from './errors.ts';
-import { realClocks, realTimers } from './originals.ts';
+import { harnessServers, realClocks, realTimers } from './originals.ts';
 
 // The modules' own (mutable) export objects: an ESM namespace cannot be patched, and Node re-syncs
 // the namespaces from these (syncBuiltinESMExports).
@@ -349,6 +349,8 @@ function installNet(): void {
     const vp = currentProcess();
     if (!vp) return (orig.createConnection as (...a: unknown[]) => Net.Socket)(...args);
     const target = args[0] as { host?: string; path?: string } | number | string;
+    if (!vp.simulated)
+      return bindEmitter(vp, (vp.runtime.net.createConnection as (...a: unknown[]) => Net.Socket)(...args));
     if (typeof target === 'string' && !/^\d+$/.test(target)) {
       throw new VirtualEscapeError(
         `net.connect(${JSON.stringify(target)})`,
@@ -369,7 +371,7 @@ function installNet(): void {
   });
   define(net.Socket.prototype, 'connect', function connect(this: Net.Socket, ...args: unknown[]) {
     const vp = currentProcess();
-    if (vp) {
+    if (vp?.simulated) {
       throw new VirtualEscapeError(
         'new net.Socket().connect()',
         vp.host,
@@ -382,7 +384,8 @@ function installNet(): void {
   const S = net.Server.prototype as unknown as Mutable;
   define(S, 'listen', function listen(this: Net.Server, ...args: unknown[]) {
     const vp = currentProcess();
-    if (!vp) return (orig.listen as (...a: unknown[]) => Net.Server).apply(this, args);
+    if (!vp || harnessServers.has(this))
+      return (orig.listen as (...a: unknown[]) => Net.Server).apply(this, args);
     const self = this as Net.Server & { allowHalfOpen?: boolean; pauseOnConnect?: boolean };
     const sim = (vp.runtime.net.createServer as (o: object) => unknown)({
       allowHalfOpen: Boolean(self.allowHalfOpen),
@@ -390,6 +393,12 @@ function installNet(): void {
     }) as unknown as SimServer;
     virtualServers.set(this, sim);
     if (this.maxConnections !== undefined) sim.maxConnections = this.maxConnections;
+    if (!vp.simulated) {
+      // A real server's events, and its sockets', reach their listeners from Node's internals (the
+      // http parser among them) without the host's async context: bind them to the host.
+      bindEmitter(vp, this);
+      (sim as unknown as Net.Server).on('connection', (socket: Net.Socket) => bindEmitter(vp, socket));
+    }
     for (const event of ['connection', 'listening', 'error', 'close', 'drop']) {
       sim.on(event, (...a: unknown[]) => this.emit(event, ...a));
     }
@@ -454,6 +463,7 @@ function installNet(): void {
     if (!vp) return (dnsLookup as (...a: unknown[]) => void)(hostname, ...rest);
     const cb = rest.pop() as (err: Error | null, address?: unknown, family?: number) => void;
     const options = (typeof rest[0] === 'object' && rest[0]) || {};
+    if (!vp.simulated) return (dnsLookup as (...a: unknown[]) => void)(hostname, ...rest, cb);
     const address = resolveName(vp, 'dns.lookup', hostname);
     if ((options as { all?: boolean }).all) process.nextTick(cb, null, [{ address, family: 4 }]);
     else process.nextTick(cb, null, address, 4);
@@ -461,10 +471,19 @@ function installNet(): void {
   const promisesLookup = dns.promises.lookup;
   define(dns.promises, 'lookup', async function lookup(hostname: string, options?: { all?: boolean }) {
     const vp = currentProcess();
-    if (!vp) return promisesLookup(hostname, options as never);
+    if (!vp?.simulated) return promisesLookup(hostname, options as never);
     const address = resolveName(vp, 'dns.promises.lookup', hostname);
     return options?.all ? [{ address, family: 4 }] : { address, family: 4 };
   });
+}
+
+/** Every event of `emitter` runs as code of `vp` (real sockets and servers on a real backend's host). */
+function bindEmitter<T extends { emit: (...a: never[]) => boolean }>(vp: VirtualProcess, emitter: T): T {
+  const emit = emitter.emit as (...a: unknown[]) => boolean;
+  emitter.emit = function boundEmit(this: unknown, ...args: unknown[]) {
+    return currentProcess() === vp ? emit.apply(this, args) : runIn(vp, () => emit.apply(this, args));
+  } as T['emit'];
+  return emitter;
 }
 
 function notRunning(): Error {
@@ -501,7 +520,7 @@ function guard(target: object, key: string, call: string, why?: string): void {
   if (typeof original !== 'function') return;
   const guarded = function (this: unknown, ...args: unknown[]) {
     const vp = currentProcess();
-    if (vp) throw new VirtualEscapeError(call, vp.host, why);
+    if (vp?.simulated) throw new VirtualEscapeError(call, vp.host, why);
     return new.target ? Reflect.construct(original, args, new.target) : original.apply(this, args);
   };
   if (original.prototype) guarded.prototype = original.prototype;

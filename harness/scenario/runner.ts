@@ -145,8 +145,7 @@ export function preflight(
   const refused = unrunnableFaults(s, o.backendInstance ?? o.backend);
   if (refused.length) throw new RunError(s.name, refused.join('; '));
   const backend = o.backendInstance ?? o.backend;
-  const hasProcesses =
-    typeof backend === 'string' ? backend === 'sim' : hasCapability(backend, 'hostProcesses');
+  const hasProcesses = typeof backend === 'string' ? true : hasCapability(backend, 'hostProcesses');
   if (subject.usesNode && !hasProcesses) {
     throw new RunError(
       s.name,

@@ -192,6 +192,7 @@ export class Simulation {
     if (!view) {
       const made: HostProcessView = {
         host,
+        simulated: true,
         runtime: createSimRuntime(
           this.ctx,
           h,

@@ -12,6 +12,9 @@
 import type { Logger, Runtime } from '../../impl/runtime.ts';
 import { silentLogger } from '../../impl/runtime.ts';
 import type { Backend, BackendCapabilities, FaultProxy, ProxySpec } from '../backend.ts';
+import { type HostProcessView, runIn } from '../process/context.ts';
+import '../process/install.ts';
+import { realClocks } from '../process/originals.ts';
 import {
   FaultProxyError,
   mergeToxic,
@@ -221,8 +224,35 @@ class RealFaultProxy implements ToxiproxyFaultProxy {
 class RealBackend implements ToxiproxyBackend {
   readonly kind = 'toxiproxy' as const;
   readonly timeScale: number;
-  /** Real time and real TCP: no virtual clock, no host faults, no reproducible trace. */
-  readonly capabilities: BackendCapabilities = {};
+  /**
+   * Real time and real TCP: no virtual clock, no host faults, no reproducible trace. Unmodified Node
+   * code runs in host processes whose sockets are real loopback ones and whose timers and clocks run
+   * on the scenario clock (every duration × timeScale).
+   */
+  readonly capabilities: BackendCapabilities = {
+    hostProcesses: {
+      run: <T>(host: string, runtime: Runtime, fn: () => T): T => runIn(this.process(host, runtime), fn),
+    },
+  };
+  private readonly processes = new Map<string, HostProcessView>();
+
+  private process(host: string, runtime: Runtime): HostProcessView {
+    let view = this.processes.get(host);
+    if (!view) {
+      view = {
+        host,
+        simulated: false,
+        runtime,
+        monotonic: () => this.clock.now(),
+        // Every host is this machine: its subjects are handed loopback addresses.
+        lookup: (name) => (name === 'localhost' ? '127.0.0.1' : undefined),
+        run: (fn) => fn(),
+      };
+      this.processes.set(host, view);
+    }
+    view.runtime = runtime;
+    return view;
+  }
   private readonly clock: ScenarioClock;
   private readonly resources = new Resources();
   private readonly runtimes = new Map<string, Runtime>();
@@ -386,7 +416,7 @@ export async function createToxiproxyBackend(
     upstreamHost: options.upstreamHost ?? env.FLATLINE_TOXIPROXY_UPSTREAM_HOST ?? '127.0.0.1',
     bindHost: options.bindHost ?? env.FLATLINE_BIND_HOST ?? '127.0.0.1',
     logger: options.logger ?? silentLogger,
-    random: options.random ?? Math.random,
+    random: options.random ?? realClocks.random,
   };
   if (!isSafeName(settings.namePrefix)) {
     throw new RangeError(

@@ -16,18 +16,18 @@
  */
 import * as nodeNet from 'node:net';
 import type { Logger, NetModule, Runtime, TimerHandle } from '../../impl/runtime.ts';
-import { realTimers } from '../process/originals.ts';
+import { harnessServers, realClocks, realNet, realTimers } from '../process/originals.ts';
 
 /** The scenario clock: `origin` at creation, advancing 1/timeScale ms per real ms. */
 export class ScenarioClock {
-  private readonly startReal = performance.now();
+  private readonly startReal = realClocks.performanceNow();
   constructor(
     readonly timeScale: number,
     readonly origin: number,
   ) {}
 
   now(): number {
-    return this.origin + (performance.now() - this.startReal) / this.timeScale;
+    return this.origin + (realClocks.performanceNow() - this.startReal) / this.timeScale;
   }
 
   /** Real ms for a scenario duration; negative and NaN become 0 (Node then waits ≥ 1 ms). */
@@ -144,14 +144,15 @@ function scaledNet(options: ScaledRuntimeOptions): NetModule {
     ensureOpen(resources);
     const [target, callback] = connectArgs(args, options.clock);
     const socket = callback
-      ? nodeNet.createConnection(target as nodeNet.NetConnectOpts, callback)
-      : nodeNet.createConnection(target as nodeNet.NetConnectOpts);
+      ? realNet.createConnection(target as nodeNet.NetConnectOpts, callback)
+      : realNet.createConnection(target as nodeNet.NetConnectOpts);
     return adoptSocket(socket, options);
   }) as typeof nodeNet.createConnection;
 
   const createServer = ((...args: Parameters<typeof nodeNet.createServer>) => {
     ensureOpen(resources);
-    const server = nodeNet.createServer(...args);
+    const server = realNet.createServer(...args);
+    harnessServers.add(server);
     // Ahead of the subject's own listener, so it only ever sees adopted sockets.
     server.prependListener('connection', (socket: nodeNet.Socket) => adoptSocket(socket, options));
     const listen = server.listen;
