@@ -188,11 +188,37 @@ async function warmUp(): Promise<void> {
   }
 }
 
+/**
+ * One connection of unmodified socket.io 4 (server and client, their own timers on the host
+ * processes), 24 simulated hours at the defaults (a ping every 25 s), no fault. Issue target:
+ * ≥ 50,000× real time.
+ */
+async function socketIoDay(): Promise<Result> {
+  const { socketIoSubject, socketIoConfigSchema } = await import('../harness/subjects/libraries/socketio.ts');
+  const sim = directSim(5);
+  const config = socketIoConfigSchema.parse({});
+  const server = sim.runtime('server');
+  sim.host('client');
+  const started = sim.onHost('server', () =>
+    socketIoSubject.startServer(server, { host: 'server', port: 7000 }, config),
+  );
+  await sim.runFor(0);
+  await started;
+  const client = sim.runtime('client');
+  await sim.onHost('client', () =>
+    socketIoSubject.startClient(client, { host: 'server', port: 7000 }, config),
+  );
+  // Warm the library's own code paths before measuring (one simulated hour).
+  await sim.runFor(3_600_000);
+  return measure('socketio-conn-24h', sim, 24 * 3_600_000, 1);
+}
+
 const CASES: Record<string, () => Promise<Result>> = {
   'one-conn-1h': oneConnHour,
   'thousand-conns-10m': thousandConns,
   'thousand-conns-10m-proxy': thousandConnsProxy,
   'memory-flat': memoryFlat,
+  'socketio-conn-24h': socketIoDay,
 };
 
 function table(results: Result[]): string {

@@ -55,6 +55,7 @@ export async function loadModuleSubject(path: string): Promise<Subject<never>> {
   };
   return {
     name: typeof candidate.name === 'string' ? candidate.name : path,
+    ...(candidate.usesNode === true ? { usesNode: true } : {}),
     startServer: async (runtime, address, config) =>
       checked('startServer', await user.startServer(runtime, address, config), '{ address, close() }'),
     startClient: async (runtime, target, config) =>
