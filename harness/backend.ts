@@ -151,6 +151,8 @@ export interface Subject<Config = Record<string, unknown>> {
    * process (Backend capability `hostProcesses`), so those modules answer for that host.
    */
   readonly usesNode?: boolean;
+  /** Which side sends the heartbeat's pings (default the client); reports draw who pings whom. */
+  readonly pinger?: 'client' | 'server';
   startServer(runtime: Runtime, address: Address, config: Config): Promise<ServerHandle>;
   startClient(runtime: Runtime, target: Address, config: Config): Promise<SubjectHandle>;
 }

@@ -120,6 +120,8 @@ export interface ParityRow {
 }
 
 export interface ScenarioResult {
+  /** Which side sends the heartbeat's pings (socket.io's server does); absent: the client. */
+  pinger?: Side;
   scenario: string;
   file?: string;
   backend: BackendKind;

@@ -56,6 +56,8 @@ export interface MetricsInput {
   topology: 'proxy' | 'direct';
   /** The reference subject's config, for bounds; without it detections carry no bound. */
   bounds?: Omit<BoundContext, 'remaining'>;
+  /** Which side sends the pings (socket.io's server does); default the client. */
+  pinger?: Side;
 }
 
 export interface Metrics {
@@ -308,7 +310,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
       client: overhead(o, 'client', input.end),
       server: overhead(o, 'server', input.end),
     },
-    lanes: lanes(o, detections, reconnects),
+    lanes: lanes(o, detections, reconnects, input.pinger ?? 'client'),
   };
 }
 
@@ -434,13 +436,17 @@ function overhead(o: Observed, side: Side, end: number): Overhead {
     : { messagesPerHour: 0, bytesPerHour: 0 };
 }
 
-/** Socket events drawn on a lane; on the server row, bytes in are the client's pings, out its pongs. */
-function laneKind(e: ObservedEvent): LaneEvent['kind'] | undefined {
+/**
+ * Socket events drawn on a lane. Bytes the pinger sends are pings and bytes its peer sends are pongs,
+ * on both rows: with a client pinger the server row's bytes in are pings, with a server pinger (socket.io)
+ * its bytes out are.
+ */
+function laneKind(e: ObservedEvent, pinger: Side): LaneEvent['kind'] | undefined {
   switch (e.kind) {
     case 'data-out':
-      return e.side === 'client' ? 'ping' : 'pong';
+      return e.side === pinger ? 'ping' : 'pong';
     case 'data-in':
-      return e.side === 'client' ? 'pong' : 'ping';
+      return e.side === pinger ? 'pong' : 'ping';
     case 'connect':
       return 'connect';
     case 'end':
@@ -456,8 +462,8 @@ function laneKind(e: ObservedEvent): LaneEvent['kind'] | undefined {
   }
 }
 
-function laneEvent(e: ObservedEvent): LaneEvent | undefined {
-  const kind = laneKind(e);
+function laneEvent(e: ObservedEvent, pinger: Side): LaneEvent | undefined {
+  const kind = laneKind(e, pinger);
   if (!kind) return undefined;
   const ev: LaneEvent = { t: e.t, kind, side: e.side };
   if (e.kind === 'error' && e.code) ev.label = e.code;
@@ -470,7 +476,12 @@ function laneEvent(e: ObservedEvent): LaneEvent | undefined {
   return ev;
 }
 
-function lanes(o: Observed, detections: Detection[], reconnects: Reconnect[]): ConnectionLane[] {
+function lanes(
+  o: Observed,
+  detections: Detection[],
+  reconnects: Reconnect[],
+  pinger: Side,
+): ConnectionLane[] {
   const out = new Map<string, ConnectionLane>();
   const laneOf = (c: ObservedConnection): ConnectionLane => {
     const id = o.lane(c);
@@ -501,7 +512,7 @@ function lanes(o: Observed, detections: Detection[], reconnects: Reconnect[]): C
       events.filter((e) => e.kind === 'subject' && e.event?.type === 'pong').map((e) => e.t),
     );
     for (const e of events) {
-      const ev = laneEvent(e);
+      const ev = laneEvent(e, pinger);
       if (!ev) continue;
       if (reportsPongs && e.kind === 'data-in' && e.side === 'client' && !pongAt.has(e.t)) ev.kind = 'data';
       lane.events.push(ev);

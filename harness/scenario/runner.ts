@@ -507,6 +507,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     serverHost: SERVER_HOST,
     topology: s.topology.kind,
     ...(config ? { bounds: { config, link: s.topology.link } } : {}),
+    ...(subject.pinger ? { pinger: subject.pinger } : {}),
   });
 
   if (backend.kind === 'toxiproxy') widenForRealNetwork(metrics, backend.timeScale);
@@ -577,6 +578,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     },
   };
   if (herd.length > 0) result.herd = herd;
+  if (subject.pinger && subject.pinger !== 'client') result.pinger = subject.pinger;
   if (o.file) result.file = o.file;
   return result;
 }

@@ -56,6 +56,7 @@ export async function loadModuleSubject(path: string): Promise<Subject<never>> {
   return {
     name: typeof candidate.name === 'string' ? candidate.name : path,
     ...(candidate.usesNode === true ? { usesNode: true } : {}),
+    ...(candidate.pinger === 'server' || candidate.pinger === 'client' ? { pinger: candidate.pinger } : {}),
     startServer: async (runtime, address, config) =>
       checked('startServer', await user.startServer(runtime, address, config), '{ address, close() }'),
     startClient: async (runtime, target, config) =>

@@ -40,12 +40,14 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function legend(): Html {
+/** The legend names who pings whom: a server-initiated ping (socket.io) is not a client's pong. */
+function legend(pinger: 'client' | 'server'): Html {
   const item = (cls: string, color: string, text: string) =>
     html`<span><i class="${cls}" style="background:${color};border-color:${color}"></i>${text}</span>`;
+  const peer = pinger === 'client' ? 'server' : 'client';
   return html`<div class="legend">${[
-    item('tick', COLORS.ping, 'ping'),
-    item('tick', COLORS.pong, 'pong'),
+    item('tick', COLORS.ping, `ping (${pinger} → ${peer})`),
+    item('tick', COLORS.pong, `pong (${peer} → ${pinger})`),
     item('', COLORS.faultFill, 'fault window'),
     item('', COLORS.boundFill, 'detection bound [min, max]'),
     item('rule', COLORS.detect, 'detection ▼'),
@@ -89,7 +91,7 @@ async function timelineSection(r: ScenarioResult, n: number, width: number): Pro
       );
     }),
   );
-  return html`<h3>Timeline</h3>${legend()}
+  return html`<h3>Timeline</h3>${legend(r.pinger ?? 'client')}
 <div class="timeline" id="timeline-${n}">${
     lanes.length > 0 ? lanes : html`<p class="note">No connection was recorded.</p>`
   }</div>

@@ -6,6 +6,7 @@
  *
  * Proxy topology with d = 5 ms on the client↔proxy leg; the fault starts at f = 60 000.
  */
+import { createHook } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import type { Subject } from '../../harness/backend.ts';
 import { loadScenarioFile } from '../../harness/scenario/loader.ts';
@@ -13,6 +14,7 @@ import { RunError, runScenario } from '../../harness/scenario/runner.ts';
 import { parseScenario } from '../../harness/scenario/schema.ts';
 import { SubjectError } from '../../harness/subjects/errors.ts';
 import { loadLibrary } from '../../harness/subjects/libraries/common.ts';
+import { renderRunHtml } from '../../reports/html/run.ts';
 
 async function run(name: string, seed?: number) {
   const file = `scenarios/libraries/${name}.yaml`;
@@ -33,6 +35,13 @@ describe('socket.io 4, unmodified, on virtual time', () => {
     expect(r.passed).toBe(true);
     // The client reconnects when the heal (150 000) closes its hung attempts and lets a new one in.
     expect(r.reconnects.map((x) => x.at)).toEqual([150_000]);
+    // Who pings whom: the server's 2-byte ping leaves at 25 015, the client's pong at 25 020.
+    expect(r.pinger).toBe('server');
+    const beats = r.lanes[0]!.events.filter((e) => e.t === 25_015 || e.t === 25_020);
+    expect(beats.some((e) => e.t === 25_015 && e.side === 'server' && e.kind === 'ping')).toBe(true);
+    expect(beats.some((e) => e.t === 25_020 && e.side === 'client' && e.kind === 'pong')).toBe(true);
+    const page = await renderRunHtml([r], { generatedAt: '2026-12-04T00:00:00Z', version: 'test' });
+    expect(page).toContain('ping (server → client)');
   });
 
   it('reset_peer: the next chunk (the server’s ping at 75 035) resets both ends at once', async () => {
@@ -45,6 +54,21 @@ describe('socket.io 4, unmodified, on virtual time', () => {
     const r = await run('socketio-pause');
     expect(detections(r)).toEqual(['client heartbeat-timeout 95030', 'server fin 120000']);
     expect(r.passed).toBe(true);
+  });
+
+  it('opens no real socket: not one TCP handle is made while the library runs', async () => {
+    let real = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type.startsWith('TCP')) real++;
+      },
+    }).enable();
+    try {
+      expect((await run('socketio-blackhole')).passed).toBe(true);
+    } finally {
+      hook.disable();
+    }
+    expect(real).toBe(0);
   });
 
   it('replays exactly: same seed, same trace hash (payload bytes included); another seed, another hash', async () => {

@@ -50,6 +50,8 @@ type SocketIoClientModule = typeof import('socket.io-client');
 export const socketIoSubject: Subject<SocketIoConfig> = {
   name: 'socket.io',
   usesNode: true,
+  // engine.io 4's server pings and the client answers.
+  pinger: 'server',
   async startServer(_runtime, address, config): Promise<ServerHandle> {
     const { Server } = await loadLibrary<SocketIoServerModule>('socket.io', 'socket.io');
     const { createServer } = await import('node:http');
