@@ -14,7 +14,7 @@
  * randomUUID/getRandomValues, node:net's connect/createConnection/createServer, every Net.Server's
  * listen/close/address (so node:http and anything built on it serves on the simulated host), the
  * http Agent's connections, and dns.lookup of simulated host names. What cannot be (UDP, child
- * processes, worker threads, TLS, HTTP/2 sessions, fetch, a real host name) throws a
+ * processes, worker threads, TLS, fetch, a real host name) throws a
  * VirtualEscapeError naming the call and the host. process.nextTick and queueMicrotask are never
  * touched: the simulator's driver relies on them draining as Node drains them.
  */
@@ -527,6 +527,30 @@ function guard(target: object, key: string, call: string, why?: string): void {
   define(t, key, guarded);
 }
 
+/**
+ * An HTTP/2 PING without a payload carries Node's own monotonic clock (a native one the host process
+ * cannot reach): on a simulated host the payload is drawn from the host's seeded randomness instead,
+ * so the bytes on the wire, and the trace, replay.
+ */
+function installHttp2(): void {
+  const connect = http2.connect as (...a: unknown[]) => Http2.ClientHttp2Session;
+  define(http2, 'connect', function connectHttp2(...args: unknown[]) {
+    const session = connect(...args);
+    const vp = currentProcess();
+    if (!vp?.simulated) return session;
+    const ping = session.ping as (...a: unknown[]) => boolean;
+    session.ping = function seededPing(this: Http2.ClientHttp2Session, ...a: unknown[]) {
+      if (typeof a[0] === 'function' || a.length === 0) {
+        const payload = Buffer.alloc(8);
+        fill(vp, payload);
+        return ping.call(this, payload, ...a);
+      }
+      return ping.apply(this, a);
+    } as typeof session.ping;
+    return session;
+  });
+}
+
 function installGuards(): void {
   guard(dgram, 'createSocket', 'dgram.createSocket()', 'UDP is not simulated');
   for (const k of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']) {
@@ -541,7 +565,6 @@ function installGuards(): void {
   guard(tls, 'connect', 'tls.connect()', 'TLS is not simulated yet');
   guard(https, 'request', 'https.request()', 'TLS is not simulated yet');
   guard(https, 'get', 'https.get()', 'TLS is not simulated yet');
-  guard(http2, 'connect', 'http2.connect()', 'HTTP/2 sessions are not simulated yet');
   for (const k of ['resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveSrv', 'resolveTxt', 'reverse']) {
     guard(dns, k, `dns.${k}()`, 'DNS queries are not simulated (dns.lookup of simulated names is)');
   }
@@ -558,6 +581,7 @@ export function installVirtualProcesses(): void {
   installClocks();
   installRandom();
   installNet();
+  installHttp2();
   installGuards();
   syncBuiltinESMExports();
 }

@@ -66,6 +66,9 @@ export interface SimFaults {
   nat(a: string, b: string, opts: NatOptions): NatHandle;
 }
 
+/** Macrotask boundaries per instant once Node's own modules run on a host (see Driver.hops). */
+const HOST_PROCESS_HOPS = 4;
+
 export class Simulation {
   readonly seed: number;
   readonly clock: FakeTimers.Clock;
@@ -205,6 +208,7 @@ export class Simulation {
       };
       view = made;
       this.views.set(proc, made);
+      this.driver.hops = HOST_PROCESS_HOPS;
       proc.scope = (fn) => runIn(made, fn);
     }
     if (runtime) view.runtime = runtime;

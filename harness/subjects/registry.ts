@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { Subject } from '../backend.ts';
 import { SubjectError } from './errors.ts';
+import { grpcConfigSchema, grpcSubject } from './libraries/grpc.ts';
 import { mqttConfigSchema, mqttSubject } from './libraries/mqtt.ts';
 import { socketIoConfigSchema, socketIoSubject } from './libraries/socketio.ts';
 import { loadModuleSubject } from './module.ts';
@@ -21,6 +22,7 @@ const BUILT_IN: Readonly<Record<string, { subject: Subject<never>; config: z.Zod
   reference: { subject: referenceSubject as Subject<never>, config: referenceConfigSchema },
   'socket.io': { subject: socketIoSubject as Subject<never>, config: socketIoConfigSchema },
   mqtt: { subject: mqttSubject as Subject<never>, config: mqttConfigSchema },
+  grpc: { subject: grpcSubject as Subject<never>, config: grpcConfigSchema },
 };
 
 export const BUILT_IN_SUBJECTS: Readonly<Record<string, Subject<never>>> = Object.fromEntries(

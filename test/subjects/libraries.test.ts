@@ -105,6 +105,32 @@ describe('MQTT (mqtt.js 5 and aedes 1), unmodified, on virtual time', () => {
   });
 });
 
+describe('gRPC (@grpc/grpc-js 1.14), unmodified, over HTTP/2 on virtual time', () => {
+  it('black hole: the keepalive PING at 60 070 gets no ack; the transport closes T = 5 s after it', async () => {
+    const r = await run('grpc-blackhole');
+    // The transport is up at 20; PINGs leave I = 10 s after each ack: 10 020, 20 030, … 60 070, which
+    // reaches the proxy after the cut. The client closes at 65 070 and its FIN crosses the toxic.
+    expect(detections(r)).toEqual(['client closed 65070', 'server fin 65075']);
+    expect(r.passed).toBe(true);
+  });
+
+  it('reset_peer: the next PING (60 070, at the proxy 60 075) closes both ends', async () => {
+    const r = await run('grpc-reset');
+    expect(detections(r)).toEqual(['client fin 60080', 'server fin 60075']);
+    expect(r.passed).toBe(true);
+  });
+
+  it('server pause: the client’s keepalive closes at 65 070; the server learns at resume', async () => {
+    const r = await run('grpc-pause');
+    expect(detections(r)).toEqual(['client closed 65070', 'server fin 120000']);
+    expect(r.passed).toBe(true);
+  });
+
+  it('replays exactly, HTTP/2 frames and all', async () => {
+    expect((await run('grpc-blackhole', 8)).traceHash).toBe((await run('grpc-blackhole', 8)).traceHash);
+  });
+});
+
 describe('library subjects: bad input', () => {
   it('a library that is not installed is named, with how to install it', async () => {
     const err = await loadLibrary('socket.io', 'socket.io-not-a-package').catch((e: unknown) => e);
