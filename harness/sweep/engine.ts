@@ -10,6 +10,7 @@ import type { BackendKind } from '../model/index.ts';
 import type { SweepCell, SweepPreset, SweepResult } from '../result.ts';
 import { runScenario } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { subjectConfigSchema } from '../subjects/registry.ts';
 import { configKey, describeConfig } from './describe.ts';
 import { COMMAND_LINE, SweepSpecError } from './errors.ts';
 import { goalNames, judgeCell } from './goals.ts';
@@ -127,7 +128,8 @@ export async function runSweep(spec: SweepSpec, o: SweepRunOptions = {}): Promis
   const done = new Map<string, SweepCell[]>();
   const cellsOf = new Map<(typeof groups)[number], SweepCell[]>();
   for (const group of groups) {
-    const key = `${configKey(group.run.config)}|${JSON.stringify(group.run.extra ?? {})}`;
+    const library = o.subject ? undefined : group.preset?.library;
+    const key = `${configKey(group.run.config)}|${JSON.stringify(group.run.extra ?? {})}|${library?.subject ?? ''}`;
     const previous = done.get(key);
     if (previous) {
       // A preset identical to a grid configuration: same runs, same cells.
@@ -160,7 +162,10 @@ export async function runSweep(spec: SweepSpec, o: SweepRunOptions = {}): Promis
   });
   const presets: SweepPreset[] = presetGroups.map((g) => ({
     name: g.preset!.name,
-    source: g.preset!.source,
+    source:
+      g.preset!.library && !o.subject
+        ? `${g.preset!.source} — run as the unmodified library (subject ${g.preset!.library.subject})`
+        : g.preset!.source,
     config: g.run.config,
     cells: cellsOf.get(g)!,
   }));
@@ -188,6 +193,14 @@ export async function runSweep(spec: SweepSpec, o: SweepRunOptions = {}): Promis
   };
 }
 
+/** A preset that is a shipped library runs the library itself, with its own settings. */
+function withLibrary(s: Scenario, library: Preset['library']): Scenario {
+  if (!library) return s;
+  const schema = subjectConfigSchema(library.subject);
+  if (!schema) throw new TypeError(`preset library subject "${library.subject}" is not built in`);
+  return { ...s, subject: library.subject, config: schema.parse(library.config) as Record<string, unknown> };
+}
+
 async function runCell(
   spec: SweepSpec,
   o: SweepRunOptions,
@@ -202,7 +215,11 @@ async function runCell(
   const runs: CellRun[] = [];
   for (const seed of spec.seeds) {
     o.progress?.run(`${label} · seed ${seed}`);
-    const s = instantiate(scenario, group.run, profile, { seed, phase: spec.phase, backend });
+    const library = o.subject ? undefined : group.preset?.library;
+    const s = withLibrary(
+      instantiate(scenario, group.run, profile, { seed, phase: spec.phase, backend }),
+      library,
+    );
     const instance = o.newBackend ? await o.newBackend() : undefined;
     try {
       const result = await runScenario(s, {

@@ -31,6 +31,12 @@ export interface Preset {
   extra?: { connectTimeout?: number };
   /** What the mapping approximates, and what it cannot express. */
   approximates: string;
+  /**
+   * The unmodified library this preset is, when flatline ships it as a subject: the sweep runs the
+   * real library with these settings (its own names) instead of the reference mapping above, which
+   * then only gives the cell's latency tolerance.
+   */
+  library?: { subject: string; config: Record<string, unknown> };
 }
 
 const S = 1000;
@@ -93,6 +99,7 @@ export const PRESETS: readonly Preset[] = [
       'keepalive_time ≥ 5 min without calls (servers’ default min_recv_ping_interval, else GOAWAY too_many_pings), keepalive_timeout 20 s; server keepalive 2 h + 20 s; connect backoff 1 s × 1.6 → 120 s ± 20 %, min connect timeout 20 s',
     config: config(5 * M, 20 * S, 2 * H + 20 * S, 1, GRPC_BACKOFF),
     extra: { connectTimeout: 20 * S },
+    library: { subject: 'grpc', config: { keepaliveTime: 5 * M, keepaliveTimeout: 20 * S } },
     approximates:
       'client keepalive is off by default; 5 min is the fastest a default server accepts on an idle channel. The server side is its own 2 h keepalive (R = 2 h 20 s). HTTP/2 PING frames become the reference ping/pong.',
   },
@@ -122,6 +129,15 @@ export const PRESETS: readonly Preset[] = [
     aliases: ['socket.io', 'engine.io', 'engineio'],
     name: 'Socket.IO / engine.io',
     source: 'pingInterval 25 s, pingTimeout 20 s; client reconnection 1 s → 5 s, × 2, randomization 0.5',
+    library: {
+      subject: 'socket.io',
+      config: {
+        pingInterval: 25 * S,
+        pingTimeout: 20 * S,
+        reconnectionDelay: 1 * S,
+        reconnectionDelayMax: 5 * S,
+      },
+    },
     config: config(25 * S, 20 * S, 45 * S, 1, {
       base: 1 * S,
       cap: 5 * S,
@@ -138,6 +154,7 @@ export const PRESETS: readonly Preset[] = [
     name: 'MQTT (mqtt.js, keepalive 60 s)',
     source:
       'mqtt.js: PINGREQ after K = 60 s, timeout at 1.5·K; broker drops after 1.5·K; reconnectPeriod 1 s',
+    library: { subject: 'mqtt', config: { keepalive: 60, reconnectPeriod: 1 * S } },
     config: config(60 * S, 30 * S, 90 * S, 1, {
       base: 1 * S,
       cap: 1 * S,

@@ -151,3 +151,34 @@ describe('latency profiles: L and J from a round-trip p50/p99', () => {
     expect(() => parseProfile('my office=1ms/2ms')).toThrow(/a profile name starts with a letter/);
   });
 });
+
+describe('presets that are shipped libraries run the library itself', () => {
+  it('socket.io: the preset runs unmodified socket.io, not the reference mapping of its numbers', async () => {
+    const { buildSpec } = await import('../../harness/sweep/build.ts');
+    const { runSweep } = await import('../../harness/sweep/engine.ts');
+    const { describeConfig } = await import('../../harness/sweep/describe.ts');
+    const preset = PRESETS.find((p) => p.id === 'socketio')!;
+    // The grid holds exactly the preset's reference mapping: same numbers, two different programs.
+    const spec = await buildSpec({
+      flags: {
+        interval: '25s',
+        pongTimeout: '20s',
+        readDeadline: '45s',
+        missThreshold: '1',
+        backoff: ['grpc:1s:5s:2:0.5'],
+        preset: 'socketio',
+        fault: 'black-hole',
+        seed: '1',
+        latency: 'lan',
+      },
+    });
+    const result = await runSweep(spec);
+    expect(describeConfig(result.cells[0]!.config)).toBe(describeConfig(preset.config));
+    const reference = result.cells[0]!.samples!.detection;
+    const library = result.presets[0]!.cells[0]!.samples!.detection;
+    expect(result.presets[0]!.source).toMatch(/run as the unmodified library \(subject socket\.io\)/);
+    // The reference client's pong timeout and socket.io's "no ping for I + T" are different rules.
+    expect(library).not.toEqual(reference);
+    expect(library?.length).toBeGreaterThan(0);
+  });
+});
