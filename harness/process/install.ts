@@ -11,10 +11,11 @@
  *
  * What is virtualised: timers (global, node:timers, node:timers/promises), setImmediate, Date,
  * performance.now, process.hrtime, Math.random, crypto's randomBytes/randomFill(Sync)/randomInt/
- * randomUUID/getRandomValues, node:net's connect/createConnection/createServer, every Net.Server's
- * listen/close/address (so node:http and anything built on it serves on the simulated host), the
- * http Agent's connections, and dns.lookup of simulated host names. What cannot be (UDP, child
- * processes, worker threads, TLS, fetch, a real host name) throws a
+ * randomUUID/getRandomValues, node:net's connect/createConnection/createServer, every net.Server's
+ * listen/close/address (so node:http, node:tls, node:https, node:http2 and anything built on them
+ * serve on the simulated host), the http Agent's connections, tls.connect (TLS over a simulated
+ * socket), HTTP/2 PING payloads, and dns.lookup of simulated host names. What cannot be (UDP, child
+ * processes, worker threads, fetch, a real host name) throws a
  * VirtualEscapeError naming the call and the host. process.nextTick and queueMicrotask are never
  * touched: the simulator's driver relies on them draining as Node drains them.
  */
@@ -551,6 +552,36 @@ function installHttp2(): void {
   });
 }
 
+/**
+ * TLS on a simulated host: tls.connect without a socket of its own dials through the simulated net
+ * and runs TLS over that socket (Node wraps any stream); a TLS server is a net.Server, whose listen
+ * is already the host's. https (its Agent calls tls.connect) follows.
+ */
+function installTls(): void {
+  const connect = tls.connect as (...a: unknown[]) => Tls.TLSSocket;
+  define(tls, 'connect', function connectTls(...args: unknown[]) {
+    const vp = currentProcess();
+    if (!vp?.simulated) return connect(...args);
+    const options: Record<string, unknown> =
+      typeof args[0] === 'object' && args[0] !== null
+        ? { ...(args[0] as object) }
+        : { port: args[0], ...(typeof args[1] === 'string' ? { host: args[1] } : {}) };
+    const last = args.at(-1);
+    const callback = typeof last === 'function' ? last : undefined;
+    if (typeof args[1] === 'object' && args[1] !== null) Object.assign(options, args[1]);
+    if (!options.socket) {
+      const host = (options.host as string | undefined) ?? 'localhost';
+      checkName(vp, 'tls.connect', host);
+      options.socket = (vp.runtime.net.createConnection as (o: object) => Net.Socket)({
+        host,
+        port: options.port,
+      });
+      options.servername ??= net.isIP(host) ? undefined : host;
+    }
+    return callback ? connect(options, callback) : connect(options);
+  });
+}
+
 function installGuards(): void {
   guard(dgram, 'createSocket', 'dgram.createSocket()', 'UDP is not simulated');
   for (const k of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']) {
@@ -562,9 +593,6 @@ function installGuards(): void {
     'new worker_threads.Worker()',
     'a worker thread runs outside the simulation',
   );
-  guard(tls, 'connect', 'tls.connect()', 'TLS is not simulated yet');
-  guard(https, 'request', 'https.request()', 'TLS is not simulated yet');
-  guard(https, 'get', 'https.get()', 'TLS is not simulated yet');
   for (const k of ['resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveSrv', 'resolveTxt', 'reverse']) {
     guard(dns, k, `dns.${k}()`, 'DNS queries are not simulated (dns.lookup of simulated names is)');
   }
@@ -582,6 +610,7 @@ export function installVirtualProcesses(): void {
   installRandom();
   installNet();
   installHttp2();
+  installTls();
   installGuards();
   syncBuiltinESMExports();
 }

@@ -10,12 +10,15 @@ import * as childProcess from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
 // Captured at import, before any simulation exists: it must still follow the host that calls it.
 import { setTimeout as importedSetTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualEscapeError } from '../../harness/process/errors.ts';
 import { Simulation } from '../../harness/sim/index.ts';
@@ -168,6 +171,29 @@ describe('node:http on simulated hosts', () => {
     expect(closedAt).toBe(1000);
     expect(server.listening).toBe(false);
     expect(s.openSockets()).toBe(0);
+  });
+
+  it('node:tls and node:https over simulated sockets: a TLS 1.3 handshake costs one round trip', async () => {
+    const dir = new URL('../fixtures/tls/', import.meta.url);
+    const key = readFileSync(new URL('key.pem', dir));
+    const cert = readFileSync(new URL('cert.pem', dir));
+    const s = world();
+    const seen: string[] = [];
+    s.onHost('server', () => {
+      tls.createServer({ key, cert }, (socket) => socket.on('data', () => socket.write('pong'))).listen(443);
+      https.createServer({ key, cert }, (_req, res) => res.end(`served at ${Date.now()}`)).listen(8443);
+    });
+    s.onHost('client', () => {
+      const c = tls.connect({ host: 'server', port: 443, ca: cert }, () => {
+        seen.push(`secure ${s.now()} authorized ${c.authorized}`);
+        c.write('ping');
+      });
+      c.on('data', (d) => seen.push(`${d} ${s.now()}`));
+      https.get({ host: 'server', port: 8443, ca: cert }, (res) => res.on('data', (d) => seen.push(`${d}`)));
+    });
+    await s.runFor(1000);
+    // TCP connected at 10, TLS 1.3 done one round trip later (20); the ping's pong is back at 30.
+    expect(seen.sort()).toEqual(['pong 30', 'secure 20 authorized true', 'served at 25']);
   });
 
   it('opens no real socket: every TCP handle made during the run is counted', async () => {
