@@ -25,7 +25,6 @@ import type * as Dgram from 'node:dgram';
 import type * as Dns from 'node:dns';
 import type * as Http from 'node:http';
 import type * as Http2 from 'node:http2';
-import type * as Https from 'node:https';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type * as Net from 'node:net';
 import type * as Timers from 'node:timers';
@@ -48,7 +47,6 @@ const dgram = require('node:dgram') as typeof Dgram;
 const dns = require('node:dns') as typeof Dns;
 const http = require('node:http') as typeof Http;
 const http2 = require('node:http2') as typeof Http2;
-const https = require('node:https') as typeof Https;
 const net = require('node:net') as typeof Net;
 const timers = require('node:timers') as typeof Timers;
 const timersPromises = require('node:timers/promises') as typeof TimersPromises;
@@ -469,6 +467,38 @@ function installNet(): void {
     if ((options as { all?: boolean }).all) process.nextTick(cb, null, [{ address, family: 4 }]);
     else process.nextTick(cb, null, address, 4);
   });
+  // A/AAAA queries for simulated names (nats.js resolves servers this way): every host has one IPv4
+  // address and no IPv6 one.
+  const answer = (vp: VirtualProcess, call: string, name: string, family: 4 | 6): string[] => {
+    const address = resolveName(vp, call, name);
+    if (family === 6)
+      throw Object.assign(new Error(`${call} ENODATA ${name}`), { code: 'ENODATA', hostname: name });
+    return [address];
+  };
+  for (const family of [4, 6] as const) {
+    const key = `resolve${family}`;
+    const original = (dns as unknown as Mutable)[key] as (...a: unknown[]) => void;
+    define(dns, key, function resolve(hostname: string, ...rest: unknown[]) {
+      const vp = currentProcess();
+      if (!vp?.simulated) return original(hostname, ...rest);
+      const cb = rest.pop() as (err: Error | null, addresses?: string[]) => void;
+      try {
+        const out = answer(vp, `dns.${key}`, hostname, family);
+        process.nextTick(cb, null, out);
+      } catch (e) {
+        if (e instanceof VirtualEscapeError) throw e;
+        process.nextTick(cb, e as Error);
+      }
+    });
+    const originalPromise = (dns.promises as unknown as Mutable)[key] as (
+      ...a: unknown[]
+    ) => Promise<string[]>;
+    define(dns.promises, key, async function resolve(hostname: string, ...rest: unknown[]) {
+      const vp = currentProcess();
+      if (!vp?.simulated) return originalPromise(hostname, ...rest);
+      return answer(vp, `dns.promises.${key}`, hostname, family);
+    });
+  }
   const promisesLookup = dns.promises.lookup;
   define(dns.promises, 'lookup', async function lookup(hostname: string, options?: { all?: boolean }) {
     const vp = currentProcess();
@@ -593,8 +623,13 @@ function installGuards(): void {
     'new worker_threads.Worker()',
     'a worker thread runs outside the simulation',
   );
-  for (const k of ['resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveSrv', 'resolveTxt', 'reverse']) {
-    guard(dns, k, `dns.${k}()`, 'DNS queries are not simulated (dns.lookup of simulated names is)');
+  for (const k of ['resolve', 'resolveAny', 'resolveSrv', 'resolveTxt', 'reverse']) {
+    guard(
+      dns,
+      k,
+      `dns.${k}()`,
+      'these DNS queries are not simulated (lookup, resolve4 and resolve6 of simulated names are)',
+    );
   }
   if (typeof globalThis.fetch === 'function')
     guard(globalThis, 'fetch', 'fetch()', 'fetch (undici) is not simulated yet');

@@ -9,6 +9,7 @@ import type { Subject } from '../backend.ts';
 import { SubjectError } from './errors.ts';
 import { grpcConfigSchema, grpcSubject } from './libraries/grpc.ts';
 import { mqttConfigSchema, mqttSubject } from './libraries/mqtt.ts';
+import { natsConfigSchema, natsSubject } from './libraries/nats.ts';
 import { socketIoConfigSchema, socketIoSubject } from './libraries/socketio.ts';
 import { loadModuleSubject } from './module.ts';
 import { referenceSubject } from './reference.ts';
@@ -23,6 +24,7 @@ const BUILT_IN: Readonly<Record<string, { subject: Subject<never>; config: z.Zod
   'socket.io': { subject: socketIoSubject as Subject<never>, config: socketIoConfigSchema },
   mqtt: { subject: mqttSubject as Subject<never>, config: mqttConfigSchema },
   grpc: { subject: grpcSubject as Subject<never>, config: grpcConfigSchema },
+  nats: { subject: natsSubject as Subject<never>, config: natsConfigSchema },
 };
 
 export const BUILT_IN_SUBJECTS: Readonly<Record<string, Subject<never>>> = Object.fromEntries(

@@ -169,6 +169,10 @@ export const PRESETS: readonly Preset[] = [
     id: 'nats',
     name: 'NATS',
     source: 'ping_interval 2 min, max_pings_out 2; reconnectTimeWait 2 s + jitter 100 ms',
+    library: {
+      subject: 'nats',
+      config: { pingInterval: 2 * M, maxPingOut: 2, reconnectTimeWait: 2 * S, serverPingInterval: 2 * M },
+    },
     config: config(2 * M, 2 * M, 6 * M, 2, {
       base: 2 * S,
       cap: 2 * S,

@@ -105,7 +105,7 @@ describe.concurrent('flatline run --subject', { timeout: TEST_TIMEOUT }, () => {
     const run = await flatline(['run', EXAMPLE]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      'scenario "my-subject-blackhole": subject "my-subject" is not built in (built in: reference, socket.io, mqtt, grpc); pass your implementation with --subject <module>',
+      'scenario "my-subject-blackhole": subject "my-subject" is not built in (built in: reference, socket.io, mqtt, grpc, nats); pass your implementation with --subject <module>',
     );
   });
 });

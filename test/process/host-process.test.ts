@@ -120,7 +120,7 @@ describe('host processes: Node globals answer for the host whose code runs', () 
       ['dgram.createSocket()', () => dgram.createSocket('udp4')],
       ['child_process.spawn()', () => childProcess.spawn('true')],
       ['net.connect("example.com")', () => net.connect(80, 'example.com')],
-      ['dns.resolve4()', () => dns.resolve4('server', () => {})],
+      ['dns.resolveTxt()', () => dns.resolveTxt('server', () => {})],
       ['new net.Socket().connect()', () => new net.Socket().connect(80, 'server')],
       ['fetch()', () => fetch('http://server/')],
     ];

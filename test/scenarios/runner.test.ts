@@ -238,7 +238,7 @@ describe('input the runner cannot run is refused with a RunError', () => {
     const err = await runScenario(s, { backend: 'sim' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunError);
     expect((err as Error).message).toMatch(
-      /subject "my-heartbeat" is not built in \(built in: reference, socket.io, mqtt, grpc\).*--subject/,
+      /subject "my-heartbeat" is not built in \(built in: reference, socket.io, mqtt, grpc, nats\).*--subject/,
     );
   });
 });

@@ -131,6 +131,18 @@ describe('gRPC (@grpc/grpc-js 1.14), unmodified, over HTTP/2 on virtual time', (
   });
 });
 
+describe('NATS (nats.js 2, unmodified, against flatline’s small NATS server)', () => {
+  it('black hole: the ping timer finds maxPingOut PINGs unanswered and declares the connection stale', async () => {
+    const r = await run('nats-blackhole');
+    // Ticks every P = 10 s from the handshake (30): PINGs at 60 030 and 70 030 go unanswered; the tick
+    // at 80 030 finds 2 outstanding. The client's FIN reaches the server 5 ms later, before the
+    // server's own stale check (PINGs at 60 015 and 75 015, 2 outstanding at 90 015).
+    expect(detections(r)).toEqual(['client heartbeat-timeout 80030', 'server fin 80035']);
+    expect(r.passed).toBe(true);
+    expect((await run('nats-blackhole')).traceHash).toBe(r.traceHash);
+  });
+});
+
 describe('library subjects: bad input', () => {
   it('a library that is not installed is named, with how to install it', async () => {
     const err = await loadLibrary('socket.io', 'socket.io-not-a-package').catch((e: unknown) => e);
