@@ -9,6 +9,8 @@
 import { createHook } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import type { Subject } from '../../harness/backend.ts';
+import { EXIT, exitCodeFor } from '../../harness/cli/exit.ts';
+import { VirtualEscapeError } from '../../harness/process/errors.ts';
 import { loadScenarioFile } from '../../harness/scenario/loader.ts';
 import { RunError, runScenario } from '../../harness/scenario/runner.ts';
 import { parseScenario } from '../../harness/scenario/schema.ts';
@@ -171,6 +173,26 @@ describe('library subjects: bad input', () => {
     expect((err as Error).message).toMatch(
       /subject "udp-heartbeat" failed in startServer on host "server": dgram\.createSocket\(\) on simulated host "server" would reach the real world/,
     );
+  });
+
+  it('an escape later in the run (from a timer) ends the run with the error naming call and host; exit 2', async () => {
+    const s = await loadScenarioFile('scenarios/libraries/socketio-reset.yaml');
+    const late: Subject<never> = {
+      name: 'late-udp',
+      usesNode: true,
+      async startServer(_runtime, address) {
+        const dgram = await import('node:dgram');
+        setTimeout(() => dgram.createSocket('udp4'), 1000);
+        return { address, close: async () => {} };
+      },
+      async startClient() {
+        return { close: async () => {} };
+      },
+    };
+    const err = await runScenario(s, { backend: 'sim', subject: late }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VirtualEscapeError);
+    expect((err as Error).message).toMatch(/^dgram\.createSocket\(\) on simulated host "server"/);
+    expect(exitCodeFor(err)).toBe(EXIT.badInput);
   });
 
   it('a library config is validated with the library’s own settings, located by path', () => {
