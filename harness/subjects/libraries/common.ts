@@ -6,8 +6,9 @@
  * its host's (harness/process).
  */
 import { createRequire } from 'node:module';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
-import type { SubjectEvent } from '../../backend.ts';
+import type { Address, SubjectEvent } from '../../backend.ts';
 import { SubjectError } from '../errors.ts';
 
 /** Resolves libraries from the user's project (the working directory), where they install them. */
@@ -70,4 +71,15 @@ function resolvable(req: NodeJS.Require, name: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Listens on the address the harness gives, and resolves to the one actually bound (port 0 resolved). */
+export function listenOn(server: Server, address: Address): Promise<Address> {
+  return new Promise<Address>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      const bound = server.address();
+      resolve({ host: address.host, port: typeof bound === 'object' && bound ? bound.port : address.port });
+    });
+  });
 }

@@ -13,7 +13,7 @@ import type { Server as NetServer } from 'node:net';
 import { z } from 'zod';
 import type { Address, ServerHandle, Subject, SubjectHandle } from '../../backend.ts';
 import { duration } from '../../scenario/fields.ts';
-import { EventRelay, loadLibrary } from './common.ts';
+import { EventRelay, listenOn, loadLibrary } from './common.ts';
 
 export const mqttConfigSchema = z.strictObject({
   keepalive: z
@@ -47,14 +47,9 @@ export const mqttSubject: Subject<MqttConfig> = {
       relay.emit({ type: 'error', side: 'server', conn: client.id, message: err.message }),
     );
     const server: NetServer = net.createServer(broker.handle as (socket: unknown) => void);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port, address.host, () => resolve());
-    });
-    const bound = server.address();
-    const port = typeof bound === 'object' && bound ? bound.port : address.port;
+    const bound = await listenOn(server, address);
     return {
-      address: { host: address.host, port },
+      address: bound,
       onEvent: relay.onEvent,
       close: async () => {
         await new Promise<void>((resolve) => broker.close(() => resolve()));

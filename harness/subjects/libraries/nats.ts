@@ -15,7 +15,7 @@ import type { Server as NetServer, Socket } from 'node:net';
 import { z } from 'zod';
 import type { Address, ServerHandle, Subject, SubjectHandle } from '../../backend.ts';
 import { duration } from '../../scenario/fields.ts';
-import { EventRelay, loadLibrary } from './common.ts';
+import { EventRelay, listenOn, loadLibrary } from './common.ts';
 
 export const natsConfigSchema = z.strictObject({
   pingInterval: duration('nats.js pingInterval P (default 2m)').default(120_000),
@@ -101,14 +101,9 @@ export const natsSubject: Subject<NatsConfig> = {
       relay.emit({ type: 'connection', side: 'server' });
       serve(socket, config, (reason) => relay.emit({ type: 'death', side: 'server', reason, socket }));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port, address.host, () => resolve());
-    });
-    const bound = server.address();
-    const port = typeof bound === 'object' && bound ? bound.port : address.port;
+    const bound = await listenOn(server, address);
     return {
-      address: { host: address.host, port },
+      address: bound,
       onEvent: relay.onEvent,
       close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Address, ServerHandle, Subject, SubjectHandle } from '../../backend.ts';
 import { duration } from '../../scenario/fields.ts';
-import { EventRelay, loadLibrary } from './common.ts';
+import { EventRelay, listenOn, loadLibrary } from './common.ts';
 
 export const socketIoConfigSchema = z.strictObject({
   pingInterval: duration('engine.io pingInterval: the server pings this often (default 25s)').default(25_000),
@@ -76,14 +76,9 @@ export const socketIoSubject: Subject<SocketIoConfig> = {
         });
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(address.port, address.host, () => resolve());
-    });
-    const bound = http.address();
-    const port = typeof bound === 'object' && bound ? bound.port : address.port;
+    const bound = await listenOn(http, address);
     return {
-      address: { host: address.host, port },
+      address: bound,
       onEvent: relay.onEvent,
       close: () =>
         new Promise<void>((resolve) => {
