@@ -143,6 +143,18 @@ describe('NATS (nats.js 2, unmodified, against flatline’s small NATS server)',
     expect(r.passed).toBe(true);
     expect((await run('nats-blackhole')).traceHash).toBe(r.traceHash);
   });
+
+  it('reset_peer: the next chunk upstream, the client’s PONG to the server’s 60 015 PING, resets both', async () => {
+    const r = await run('nats-reset');
+    expect(detections(r)).toEqual(['client fin 60030', 'server fin 60025']);
+    expect(r.passed).toBe(true);
+  });
+
+  it('server pause: the client’s ping timer declares the connection stale; the server learns at resume', async () => {
+    const r = await run('nats-pause');
+    expect(detections(r)).toEqual(['client heartbeat-timeout 80030', 'server fin 120000']);
+    expect(r.passed).toBe(true);
+  });
 });
 
 describe('library subjects: bad input', () => {
