@@ -35,6 +35,7 @@ import type { BackendKind } from '../model/index.ts';
 import { within } from '../observe/bounds.ts';
 import { computeMetrics, faultWindows } from '../observe/metrics.ts';
 import { Recorder } from '../observe/recorder.ts';
+import { VirtualEscapeError } from '../process/errors.ts';
 import type { Bound, ExpectationVerdict, ScenarioResult, Side } from '../result.ts';
 import { BUILT_IN_SUBJECTS, subjectNamed } from '../subjects/registry.ts';
 import { evaluate } from './expectations.ts';
@@ -411,6 +412,9 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   const clientHosts = Array.from({ length: s.clients }, (_, i) => clientHost(i, s.clients));
   const cast = new Cast(s, backend, recorder, subject, clientHosts);
   const heals = new Map<string, Heal>();
+  // Unmodified Node code may reach for an unvirtualised API from a promise or a tick, where the
+  // error cannot propagate into the run: catch those, and end the run with them.
+  const escapes = subject.usesNode ? watchEscapes() : undefined;
   const step = async (kind: 'on' | 'off', entry: FaultEntry): Promise<void> => {
     if (kind === 'on') heals.set(entry.id, await applyFault(cast, entry));
     else {
@@ -490,14 +494,18 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       if (rest > 0) await backend.runFor(rest);
     }
     end = backend.now() - start;
+    escapes?.check();
   } catch (e) {
     // The run itself failed: still leave nothing behind, then report the first cause.
     cancelFaults();
     await teardown(cast, heals, ownsBackend, o).catch(() => {});
+    escapes?.stop();
     throw e;
   }
   cancelFaults();
   teardownErrors = await teardown(cast, heals, ownsBackend, o);
+  escapes?.stop();
+  escapes?.check();
 
   const config = referenceConfigOf(s);
   const metrics = computeMetrics({
@@ -581,6 +589,36 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   if (subject.pinger && subject.pinger !== 'client') result.pinger = subject.pinger;
   if (o.file) result.file = o.file;
   return result;
+}
+
+/**
+ * VirtualEscapeErrors thrown where nothing awaits them (a promise, a nextTick of library code) are
+ * kept and rethrown by check(); any other unhandled error goes on to Node's own handling.
+ */
+function watchEscapes(): { check(): void; stop(): void } {
+  let caught: VirtualEscapeError | undefined;
+  const onError = (e: unknown): void => {
+    if (e instanceof VirtualEscapeError) {
+      caught ??= e;
+      return;
+    }
+    stop();
+    process.nextTick(() => {
+      throw e;
+    });
+  };
+  const stop = (): void => {
+    process.off('unhandledRejection', onError);
+    process.off('uncaughtException', onError);
+  };
+  process.on('unhandledRejection', onError);
+  process.on('uncaughtException', onError);
+  return {
+    check() {
+      if (caught) throw caught;
+    },
+    stop,
+  };
 }
 
 /** When a socket ended during the run proper (not in teardown), if it did. */

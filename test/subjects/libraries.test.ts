@@ -207,6 +207,25 @@ describe('library subjects: bad input', () => {
     expect(exitCodeFor(err)).toBe(EXIT.badInput);
   });
 
+  it('an escape from a promise (nothing awaits it) still ends the run with the escape error', async () => {
+    const s = await loadScenarioFile('scenarios/libraries/socketio-reset.yaml');
+    const late: Subject<never> = {
+      name: 'late-child',
+      usesNode: true,
+      async startServer(_runtime, address) {
+        const cp = await import('node:child_process');
+        setTimeout(() => void Promise.resolve().then(() => cp.spawn('true')), 1000);
+        return { address, close: async () => {} };
+      },
+      async startClient() {
+        return { close: async () => {} };
+      },
+    };
+    const err = await runScenario(s, { backend: 'sim', subject: late }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VirtualEscapeError);
+    expect((err as Error).message).toMatch(/^child_process\.spawn\(\) on simulated host "server"/);
+  });
+
   it('a library config is validated with the library’s own settings, located by path', () => {
     const bad = parseScenario({
       name: 'x',
