@@ -127,7 +127,11 @@ export const natsSubject: Subject<NatsConfig> = {
         for await (const s of nc.status()) {
           if (closing) return;
           if (s.type === 'pingTimer' && Number(s.data) > config.maxPingOut) {
-            relay.emit({ type: 'death', side: 'client', reason: 'heartbeat-timeout' });
+            // The status arrives a tick after the socket closed: name the socket (nats.js keeps it on
+            // its transport) so the death is tied to it, not guessed.
+            const socket = (nc as unknown as { protocol?: { transport?: { socket?: unknown } } }).protocol
+              ?.transport?.socket;
+            relay.emit({ type: 'death', side: 'client', reason: 'heartbeat-timeout', socket });
           } else if (s.type === 'reconnect') relay.emit({ type: 'ready', side: 'client' });
           else if (s.type === 'reconnecting') relay.emit({ type: 'reconnect', side: 'client' });
         }
