@@ -57,8 +57,9 @@ export class Trace {
    * unless the trace is retained. `src`/`dst` must already be JSON string literals (quoted).
    */
   /**
-   * A packet on the wire. A payload is traced by its length and a digest of its bytes, so two runs
-   * hash alike only if the same bytes crossed the wire (a subject's seeded randomness included).
+   * A packet on the wire. Its payload's bytes go into the hash after the event's line, so two runs
+   * hash alike only if the same bytes crossed the wire (a subject's seeded randomness included);
+   * a retained event carries a digest of them instead.
    */
   packet(
     kind: string,
@@ -70,15 +71,15 @@ export class Trace {
   ): void {
     const t = this.now();
     const bytes = data ? data.length : 0;
-    const digest = bytes > 0 ? payloadDigest(data!) : '';
+    // Native latin1 decoding: one char per byte, the length given by `bytes`, so it cannot run on.
     const line =
       bytes > 0
-        ? `{"t":${t},"kind":"${kind}","src":${srcJson},"dst":${dstJson},"bytes":${bytes},"digest":"${digest}"}`
+        ? `{"t":${t},"kind":"${kind}","src":${srcJson},"dst":${dstJson},"bytes":${bytes}} ${data!.toString('latin1')}`
         : `{"t":${t},"kind":"${kind}","src":${srcJson},"dst":${dstJson}}`;
     let event: TraceEvent | null = null;
     if (this.kept) {
       event = (bytes > 0
-        ? { t, kind, src: srcLabel, dst: dstLabel, bytes, digest }
+        ? { t, kind, src: srcLabel, dst: dstLabel, bytes, digest: payloadDigest(data!) }
         : { t, kind, src: srcLabel, dst: dstLabel }) as unknown as TraceEvent;
     }
     this.append(line, event);
