@@ -158,14 +158,15 @@ export function config(options: ConfigOptions = {}): fc.Arbitrary<Setup> {
  * - partition-one-way: client→server or server→client only;
  * - crash-server / crash-client: the host vanishes silently and restarts at the heal.
  */
-export const FAULT_KINDS = Object.keys(FAULT_ARBITRARIES) as readonly FaultKind[];
-export type FaultKind = string;
+export const TIMELINE_FAULTS: readonly TimelineFault[] = Object.keys(FAULT_ARBITRARIES);
+/** The name of a timeline fault (a fault kind's arbitrary: `partition-one-way`, `crash-server`…). */
+export type TimelineFault = string;
 
 export interface TimelineOptions {
   /** Length of the run the timeline must fit in, ms. */
   duration: number;
   /** Default: every kind. The first kind is where shrinking goes. */
-  kinds?: readonly FaultKind[];
+  kinds?: readonly TimelineFault[];
   /** Most faults on the timeline (default 3). */
   maxFaults?: number;
   /** Length of one fault, ms (default 1 s–150 s). */
@@ -176,7 +177,7 @@ export interface TimelineOptions {
   warmup?: number;
 }
 
-function faultOf(kind: FaultKind): fc.Arbitrary<Fault> {
+function faultOf(kind: TimelineFault): fc.Arbitrary<Fault> {
   return FAULT_ARBITRARIES[kind]!;
 }
 
@@ -190,10 +191,10 @@ export function timeline(options: TimelineOptions): fc.Arbitrary<FaultEntry[]> {
   if (!Number.isSafeInteger(duration) || duration <= 0) {
     throw new RangeError(`arbitraries.timeline: duration must be a positive integer of ms, got ${duration}`);
   }
-  const kinds = options.kinds ?? FAULT_KINDS;
-  if (kinds.length === 0 || kinds.some((k) => !FAULT_KINDS.includes(k))) {
+  const kinds = options.kinds ?? TIMELINE_FAULTS;
+  if (kinds.length === 0 || kinds.some((k) => !TIMELINE_FAULTS.includes(k))) {
     throw new RangeError(
-      `arbitraries.timeline: kinds must be a non-empty list of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(kinds)}`,
+      `arbitraries.timeline: kinds must be a non-empty list of ${TIMELINE_FAULTS.join(', ')}, got ${JSON.stringify(kinds)}`,
     );
   }
   const length = checkRange('timeline.length', options.length ?? { min: 1000, max: 150_000 }, 1);

@@ -13,13 +13,13 @@ import * as arbitraries from './arbitraries.ts';
 export type {
   ConfigOptions,
   FaultCaseOptions,
-  FaultKind,
   LinkOptions,
   QuietCaseOptions,
   Range,
+  TimelineFault,
   TimelineOptions,
 } from './arbitraries.ts';
-export { FAULT_KINDS } from './arbitraries.ts';
+export { TIMELINE_FAULTS } from './arbitraries.ts';
 export {
   CaseError,
   caseScenario,
