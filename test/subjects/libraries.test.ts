@@ -157,6 +157,27 @@ describe('NATS (nats.js 2, unmodified, against flatline’s small NATS server)',
   });
 });
 
+/** A Node-code subject whose server does `misbehave` at start; its client does nothing. */
+function serverThat(name: string, misbehave: () => Promise<void>): Subject<never> {
+  return {
+    name,
+    usesNode: true,
+    async startServer(_runtime, address) {
+      await misbehave();
+      return { address, close: async () => {} };
+    },
+    async startClient() {
+      return { close: async () => {} };
+    },
+  };
+}
+
+/** The error a socket.io-reset run with this subject ends with. */
+async function failureOf(subject: Subject<never>): Promise<unknown> {
+  const s = await loadScenarioFile('scenarios/libraries/socketio-reset.yaml');
+  return runScenario(s, { backend: 'sim', subject }).catch((e: unknown) => e);
+}
+
 describe('library subjects: bad input', () => {
   it('a library that is not installed is named, with how to install it', async () => {
     const err = await loadLibrary('socket.io', 'socket.io-not-a-package').catch((e: unknown) => e);
@@ -167,20 +188,12 @@ describe('library subjects: bad input', () => {
   });
 
   it('a subject that throws at start, or reaches for an unvirtualised API, is a RunError naming subject, host and call', async () => {
-    const s = await loadScenarioFile('scenarios/libraries/socketio-reset.yaml');
-    const throwing: Subject<never> = {
-      name: 'udp-heartbeat',
-      usesNode: true,
-      async startServer() {
+    const err = await failureOf(
+      serverThat('udp-heartbeat', async () => {
         const dgram = await import('node:dgram');
         dgram.createSocket('udp4');
-        throw new Error('unreachable');
-      },
-      async startClient() {
-        throw new Error('unreachable');
-      },
-    };
-    const err = await runScenario(s, { backend: 'sim', subject: throwing }).catch((e: unknown) => e);
+      }),
+    );
     expect(err).toBeInstanceOf(RunError);
     expect((err as Error).message).toMatch(
       /subject "udp-heartbeat" failed in startServer on host "server": dgram\.createSocket\(\) on simulated host "server" would reach the real world/,
@@ -188,40 +201,24 @@ describe('library subjects: bad input', () => {
   });
 
   it('an escape later in the run (from a timer) ends the run with the error naming call and host; exit 2', async () => {
-    const s = await loadScenarioFile('scenarios/libraries/socketio-reset.yaml');
-    const late: Subject<never> = {
-      name: 'late-udp',
-      usesNode: true,
-      async startServer(_runtime, address) {
+    const err = await failureOf(
+      serverThat('late-udp', async () => {
         const dgram = await import('node:dgram');
         setTimeout(() => dgram.createSocket('udp4'), 1000);
-        return { address, close: async () => {} };
-      },
-      async startClient() {
-        return { close: async () => {} };
-      },
-    };
-    const err = await runScenario(s, { backend: 'sim', subject: late }).catch((e: unknown) => e);
+      }),
+    );
     expect(err).toBeInstanceOf(VirtualEscapeError);
     expect((err as Error).message).toMatch(/^dgram\.createSocket\(\) on simulated host "server"/);
     expect(exitCodeFor(err)).toBe(EXIT.badInput);
   });
 
   it('an escape from a promise (nothing awaits it) still ends the run with the escape error', async () => {
-    const s = await loadScenarioFile('scenarios/libraries/socketio-reset.yaml');
-    const late: Subject<never> = {
-      name: 'late-child',
-      usesNode: true,
-      async startServer(_runtime, address) {
+    const err = await failureOf(
+      serverThat('late-child', async () => {
         const cp = await import('node:child_process');
         setTimeout(() => void Promise.resolve().then(() => cp.spawn('true')), 1000);
-        return { address, close: async () => {} };
-      },
-      async startClient() {
-        return { close: async () => {} };
-      },
-    };
-    const err = await runScenario(s, { backend: 'sim', subject: late }).catch((e: unknown) => e);
+      }),
+    );
     expect(err).toBeInstanceOf(VirtualEscapeError);
     expect((err as Error).message).toMatch(/^child_process\.spawn\(\) on simulated host "server"/);
   });
