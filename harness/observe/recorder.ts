@@ -106,15 +106,10 @@ export class Recorder {
   }
 
   private onlyOpen(host: string): string | undefined {
-    const mine = [...this.connections.values()].filter((c) => c.host === host && !this.silenced.has(c.conn));
-    const open = mine.filter((c) => c.closed === undefined);
-    if (open.length === 1) return open[0]!.conn;
-    if (open.length > 1) return undefined;
-    // A library may report the death a moment after it closed the socket (an async iterator, a
-    // tick later): the one socket of the host that closed at this very instant is the one.
-    const now = this.now();
-    const justClosed = mine.filter((c) => c.closed === now);
-    return justClosed.length === 1 ? justClosed[0]!.conn : undefined;
+    const open = [...this.connections.values()].filter(
+      (c) => c.host === host && c.closed === undefined && !this.silenced.has(c.conn),
+    );
+    return open.length === 1 ? open[0]!.conn : undefined;
   }
 
   /** Marks the start of teardown: what follows is the harness closing things, not the run. */

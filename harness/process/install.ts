@@ -357,8 +357,8 @@ function installNet(): void {
         'IPC paths are not simulated',
       );
     }
-    if (typeof target === 'object' && target?.host !== undefined) checkName(vp, 'net.connect', target.host);
-    if (typeof args[1] === 'string') checkName(vp, 'net.connect', args[1] as string);
+    if (typeof target === 'object' && target?.host !== undefined) resolveName(vp, 'net.connect', target.host);
+    if (typeof args[1] === 'string') resolveName(vp, 'net.connect', args[1] as string);
     return (vp.runtime.net.createConnection as (...a: unknown[]) => Net.Socket)(...args);
   };
   define(n, 'createConnection', connect);
@@ -523,11 +523,6 @@ function notRunning(): Error {
   return e;
 }
 
-/** A name a host may dial: a simulated host, an address, or localhost. */
-function checkName(vp: VirtualProcess, call: string, name: string): void {
-  resolveName(vp, call, name);
-}
-
 function resolveName(vp: VirtualProcess, call: string, name: string): string {
   if (name === 'localhost') return '127.0.0.1';
   if (net.isIPv4(name)) return name;
@@ -601,7 +596,7 @@ function installTls(): void {
     if (typeof args[1] === 'object' && args[1] !== null) Object.assign(options, args[1]);
     if (!options.socket) {
       const host = (options.host as string | undefined) ?? 'localhost';
-      checkName(vp, 'tls.connect', host);
+      resolveName(vp, 'tls.connect', host);
       options.socket = (vp.runtime.net.createConnection as (o: object) => Net.Socket)({
         host,
         port: options.port,
