@@ -7,6 +7,7 @@
 import type { Runtime } from '../impl/runtime.ts';
 import type { BackendKind } from './model/index.ts';
 import type { LatencyOptions, SimFaults } from './sim/simulation.ts';
+import type { ReferenceConfig } from './subjects/reference-config.ts';
 import type { Toxic, ToxicInput, ToxicPatch } from './toxics/vocabulary.ts';
 
 export type { BackendKind };
@@ -123,6 +124,8 @@ export interface Address {
 
 export interface SubjectHandle {
   close(): Promise<void>;
+  /** An OS process (external subjects): what crash and pause faults do to it. */
+  process?: ProcessControl;
   /** Optional: events the subject chooses to report (state changes, deaths with reasons). */
   onEvent?(listener: (event: SubjectEvent) => void): void;
 }
@@ -142,6 +145,61 @@ export interface SubjectEvent {
   [field: string]: unknown;
 }
 
+/** Faults on a real OS process and everything it started (its process group). */
+export interface ProcessControl {
+  /** SIGKILL: the kernel closes its sockets (FIN, or RST where unread data remains). */
+  crash(): Promise<void>;
+  /** SIGSTOP: it runs nothing; its kernel keeps receiving. */
+  pause(): void;
+  /** SIGCONT. */
+  resume(): void;
+}
+
+/** What starting one process of an external subject needs (harness/external). */
+export interface ExternalStart {
+  side: 'client' | 'server';
+  /** Its flatline host (server, client-2). */
+  host: string;
+  /** Where a server must listen. */
+  listen?: Address;
+  /** Where a client must connect. */
+  upstream?: Address;
+  /** The heartbeat settings of the run (scenario ms). */
+  config: ReferenceConfig;
+  /** Real ms per scenario ms. */
+  timeScale: number;
+  onEvent(event: SubjectEvent): void;
+  /**
+   * A failure after start: `fatal` ends the run (garbage on the event channel); otherwise the process
+   * exited by itself (a failed verdict: the program died).
+   */
+  onFailure(error: Error, fatal: boolean): void;
+}
+
+export interface ExternalHandle extends SubjectHandle {
+  process: ProcessControl;
+  /** Stops it (stop signal, SIGKILL after the grace); resolves to whether SIGKILL was needed. */
+  stop(): Promise<{ escalated: boolean }>;
+  /** The error for a process that ignored its stop signal. */
+  ignoredStop(): Error;
+}
+
+/**
+ * Programs in any language that flatline runs as OS processes (a subject file): real sockets, so only
+ * a real network; observed from the proxy side (and from their events when they report them).
+ */
+export interface ExternalProcesses {
+  /** The subject file. */
+  readonly file: string;
+  /** scaled: it takes durations × time scale from flatline; real: it runs at real time (scale 1). */
+  readonly time: 'scaled' | 'real';
+  /** The settings the program really runs with, when the file states them (they replace the scenario's). */
+  readonly config?: ReferenceConfig;
+  /** Runs the file's build step, once per flatline process. */
+  prepare(): Promise<void>;
+  start(o: ExternalStart): Promise<ExternalHandle>;
+}
+
 /** How an implementation plugs in: the reference one in impl/ or a user's module (harness/subjects). */
 export interface Subject<Config = Record<string, unknown>> {
   readonly name: string;
@@ -153,6 +211,11 @@ export interface Subject<Config = Record<string, unknown>> {
   readonly usesNode?: boolean;
   /** Which side sends the heartbeat's pings (default the client); reports draw who pings whom. */
   readonly pinger?: 'client' | 'server';
+  /**
+   * The subject is programs run as OS processes (a subject file): the runner starts them through
+   * this instead of startServer/startClient, behind taps that observe them from outside.
+   */
+  readonly external?: ExternalProcesses;
   startServer(runtime: Runtime, address: Address, config: Config): Promise<ServerHandle>;
   startClient(runtime: Runtime, target: Address, config: Config): Promise<SubjectHandle>;
 }

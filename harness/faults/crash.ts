@@ -48,9 +48,22 @@ export const crash = defineFault({
   describe: (f) => `crash ${f.host} (close ${f.close})`,
   // A crashed host stays down after the run: its peers' kernels give up on it by themselves.
   healAtTeardown: false,
+  // SIGKILL of a real process: its kernel closes the sockets (FIN; RST where unread data remains).
+  // A machine that vanishes silently is beyond a signal.
+  onProcesses: (f) =>
+    f.close === 'fin'
+      ? undefined
+      : `a real process can only be crashed with SIGKILL, after which its kernel closes its sockets: use close: fin (close: ${f.close} needs --backend sim)`,
   async apply(target, entry) {
     const f = entry.fault;
     const hosts = target.hostsOf(f.host);
+    if (!target.hosts && target.processes) {
+      for (const h of hosts) {
+        target.processDied(h);
+        await target.processes(h)?.crash();
+      }
+      return () => target.restart(f.host);
+    }
     const faults = target.hosts!;
     for (const h of hosts) {
       const open = target.processDied(h);

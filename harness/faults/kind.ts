@@ -11,7 +11,7 @@
 import type { Socket } from 'node:net';
 import type fc from 'fast-check';
 import type { z } from 'zod';
-import type { Capability, FaultProxy, HostFaults, VirtualTime } from '../backend.ts';
+import type { Capability, FaultProxy, HostFaults, ProcessControl, VirtualTime } from '../backend.ts';
 import type { Convention, FaultClass, Side } from '../model/index.ts';
 import type { Model, Sides } from './mechanisms.ts';
 
@@ -48,6 +48,11 @@ export interface FaultTarget {
   hostsOf(side: Side): readonly string[];
   /** How long the fault lasts: until − at, or to the end of the run. */
   span: number;
+  /**
+   * The OS processes of an external subject, by host (crash = SIGKILL, pause = SIGSTOP): present when
+   * the subject is real programs, which the kinds with `onProcesses` act on instead of `hosts`.
+   */
+  processes?: (host: string) => ProcessControl | undefined;
   /** The process on `host` died: nothing it does is observed any more. Returns its open sockets. */
   processDied(host: string): Socket[];
   /** Starts a side's processes again (a restarted machine runs its service, as an init system would). */
@@ -75,6 +80,11 @@ export interface FaultKind<
   readonly placement: Placement;
   /** Backend capabilities it needs beyond its placement's (e.g. virtual time to switch states). */
   readonly requires?: readonly Capability[];
+  /**
+   * The kind can also act on real OS processes with signals (an external subject, on any backend):
+   * returns undefined when this fault can, or why not (a variant signals cannot make).
+   */
+  readonly onProcesses?: (fault: F) => string | undefined;
   /** The fault as a scenario writes it, with `type` a literal (part of the discriminated union). */
   readonly schema: S;
   /** A small valid fault of this kind as a scenario writes it, for docs, help and the registry's tests. */

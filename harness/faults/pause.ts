@@ -33,8 +33,17 @@ export const pause = defineFault({
   classify: () => 'dead',
   target: (f) => `host ${f.host}`,
   stops: (f) => f.host,
+  // SIGSTOP / SIGCONT of the process group: the model is the same (the kernel keeps receiving).
+  onProcesses: () => undefined,
   async apply(target, entry) {
-    for (const h of target.hostsOf(entry.fault.host)) target.hosts!.pause(h, target.span);
+    const hosts = target.hostsOf(entry.fault.host);
+    if (!target.hosts && target.processes) {
+      for (const h of hosts) target.processes(h)?.pause();
+      return async () => {
+        for (const h of hosts) target.processes!(h)?.resume();
+      };
+    }
+    for (const h of hosts) target.hosts!.pause(h, target.span);
     return async () => {};
   },
   detection(entry, m) {

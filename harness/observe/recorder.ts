@@ -67,6 +67,27 @@ export interface ObservedConnection {
   writesOut: number;
 }
 
+/** The addresses of a mirrored connection, as its own process sees them. */
+export interface MirrorAddresses {
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+/** A mirrored connection: its id, and how its observer records what the process did or met. */
+export interface MirroredConnection {
+  readonly conn: string;
+  record(kind: Exclude<ObservedKind, 'dial' | 'accept' | 'subject'>, extra?: Partial<ObservedEvent>): void;
+}
+
+/** `127.0.0.1:5000` or `[::1]:5000` → its port, or undefined. */
+function portOf(address: unknown): number | undefined {
+  if (typeof address !== 'string') return undefined;
+  const m = /:(\d{1,5})$/.exec(address);
+  return m ? Number(m[1]) : undefined;
+}
+
 export class Recorder {
   readonly events: ObservedEvent[] = [];
   readonly connections = new Map<string, ObservedConnection>();
@@ -79,6 +100,17 @@ export class Recorder {
   private readonly subjectIds = new Map<string, string>();
   /** Sockets of processes that died: whatever they still do is not the subject's doing. */
   private readonly silenced = new Set<string>();
+  /**
+   * Subject events naming a connection by address (`local`/`peer`) that no connection had yet: the
+   * program's own report can overtake the relay's, and the connection claims them when it appears.
+   */
+  private readonly pendingByAddress: {
+    host: string;
+    port: number;
+    which: 'local' | 'peer';
+    events: ObservedEvent[];
+    key?: string;
+  }[] = [];
   /** Sockets whose event is being dispatched right now (innermost last). */
   private readonly dispatching: { host: string; conn: string }[] = [];
 
@@ -98,11 +130,64 @@ export class Recorder {
   subjectEvent(side: Side, host: string, event: SubjectEvent): void {
     const { socket, ...rest } = event as SubjectEvent & { socket?: unknown };
     const bySocket = socket === undefined ? undefined : this.socketIds.get(socket as Socket);
+    const byAddress = this.byAddress(host, event);
     const conn =
       bySocket ??
+      byAddress?.conn ??
       this.resolve(host, event.conn) ??
-      (event.type === 'death' ? this.onlyOpen(host) : undefined);
+      (event.type === 'death' && !byAddress ? this.onlyOpen(host) : undefined);
     this.push({ t: this.now(), side, host, conn, kind: 'subject', event: rest as SubjectEvent });
+    if (byAddress && conn === undefined) {
+      const pending = this.pendingByAddress.find(
+        (p) => p.host === host && p.port === byAddress.port && p.which === byAddress.which,
+      );
+      const e = this.events[this.events.length - 1]!;
+      const key = event.conn === undefined ? undefined : `${host}|${event.conn}`;
+      if (pending) pending.events.push(e);
+      else
+        this.pendingByAddress.push({
+          host,
+          port: byAddress.port,
+          which: byAddress.which,
+          events: [e],
+          ...(key ? { key } : {}),
+        });
+    }
+  }
+
+  /**
+   * The connection an event names by address: `local` is the address of the program's own end,
+   * `peer` the other end's, as the program sees them (what a program that cannot name our sockets can
+   * always tell). Undefined when the event names none; `conn` undefined when none matches yet.
+   */
+  private byAddress(
+    host: string,
+    event: SubjectEvent,
+  ): { conn: string | undefined; port: number; which: 'local' | 'peer' } | undefined {
+    const local = portOf(event.local);
+    const peer = portOf(event.peer);
+    if (local === undefined && peer === undefined) return undefined;
+    const which = local !== undefined ? 'local' : 'peer';
+    const port = (local ?? peer)!;
+    let found: ObservedConnection | undefined;
+    for (const c of this.connections.values()) {
+      if (c.host !== host) continue;
+      if ((which === 'local' ? c.localPort : c.remotePort) === port) found = c;
+    }
+    if (found && event.conn !== undefined) this.subjectIds.set(`${host}|${event.conn}`, found.conn);
+    return { conn: found?.conn, port, which };
+  }
+
+  /** A new mirrored connection takes the events that named it before it was seen. */
+  private claimPending(host: string, record: ObservedConnection): void {
+    for (let i = this.pendingByAddress.length - 1; i >= 0; i--) {
+      const p = this.pendingByAddress[i]!;
+      const port = p.which === 'local' ? record.localPort : record.remotePort;
+      if (p.host !== host || p.port !== port) continue;
+      for (const e of p.events) e.conn = record.conn;
+      if (p.key) this.subjectIds.set(p.key, record.conn);
+      this.pendingByAddress.splice(i, 1);
+    }
   }
 
   private onlyOpen(host: string): string | undefined {
@@ -110,6 +195,21 @@ export class Recorder {
       (c) => c.host === host && c.closed === undefined && !this.silenced.has(c.conn),
     );
     return open.length === 1 ? open[0]!.conn : undefined;
+  }
+
+  /**
+   * Moves the origin `ms` later: what happened before the new origin happened at 0 (external
+   * programs' start-up, before the scenario begins).
+   */
+  shift(ms: number): void {
+    const at = (t: number): number => Math.max(0, t - ms);
+    for (const e of this.events) e.t = at(e.t);
+    for (const c of this.connections.values()) {
+      c.opened = at(c.opened);
+      if (c.connected !== undefined) c.connected = at(c.connected);
+      if (c.ended !== undefined) c.ended = at(c.ended);
+      if (c.closed !== undefined) c.closed = at(c.closed);
+    }
   }
 
   /** Marks the start of teardown: what follows is the harness closing things, not the run. */
@@ -211,12 +311,17 @@ export class Recorder {
     return `${host}#${n}`;
   }
 
-  private watch(socket: Socket, side: Side, host: string, how: 'dial' | 'accept'): string {
-    const seen = this.socketIds.get(socket);
-    if (seen) return seen;
+  /** A new connection record and the function that records its events. */
+  private track(
+    side: Side,
+    host: string,
+    how: 'dial' | 'accept',
+  ): {
+    conn: string;
+    record: ObservedConnection;
+    push: (kind: ObservedKind, extra?: Partial<ObservedEvent>) => void;
+  } {
     const conn = this.nextId(host);
-    this.socketIds.set(socket, conn);
-    this.sockets.set(conn, socket);
     const now = this.now();
     const record: ObservedConnection = {
       conn,
@@ -230,7 +335,6 @@ export class Recorder {
     };
     if (how === 'accept') record.connected = now;
     this.connections.set(conn, record);
-    const recorder = this;
     const push = (kind: ObservedKind, extra: Partial<ObservedEvent> = {}): void => {
       if (this.silenced.has(conn)) return;
       const t = this.now();
@@ -240,7 +344,42 @@ export class Recorder {
         this.sockets.delete(conn);
       }
       if (kind === 'close' || kind === 'error' || kind.startsWith('local-')) record.ended ??= t;
+      if (kind === 'connect') record.connected ??= t;
+      if (kind === 'data-in') record.bytesIn += extra.bytes ?? 0;
     };
+    return { conn, record, push };
+  }
+
+  /**
+   * A connection of a process flatline cannot reach inside (an external program), observed from the
+   * outside by a relay next to it (harness/external/tap.ts). The relay reports what it sees in the
+   * subject's terms — the program dialled, sent n bytes, sent a FIN — and the connection is then
+   * recorded exactly like a watched socket, so the metrics need not know the difference.
+   */
+  mirror(side: Side, host: string, how: 'dial' | 'accept', addresses: MirrorAddresses): MirroredConnection {
+    const { conn, record, push } = this.track(side, host, how);
+    Object.assign(record, addresses);
+    push(how);
+    this.claimPending(host, record);
+    return {
+      conn,
+      record(kind, extra = {}) {
+        if (kind === 'data-out') {
+          record.bytesOut += extra.bytes ?? 0;
+          record.writesOut += 1;
+        }
+        push(kind, extra);
+      },
+    };
+  }
+
+  private watch(socket: Socket, side: Side, host: string, how: 'dial' | 'accept'): string {
+    const seen = this.socketIds.get(socket);
+    if (seen) return seen;
+    const { conn, record, push } = this.track(side, host, how);
+    this.socketIds.set(socket, conn);
+    this.sockets.set(conn, socket);
+    const recorder = this;
     const addresses = (): void => {
       record.localAddress ??= socket.localAddress;
       record.localPort ??= socket.localPort;
@@ -255,15 +394,11 @@ export class Recorder {
       switch (event) {
         case 'connect':
           addresses();
-          record.connected ??= recorder.now();
           push('connect');
           break;
-        case 'data': {
-          const bytes = (args[0] as { length: number }).length;
-          record.bytesIn += bytes;
-          push('data-in', { bytes });
+        case 'data':
+          push('data-in', { bytes: (args[0] as { length: number }).length });
           break;
-        }
         case 'end':
           push('end');
           break;

@@ -219,7 +219,12 @@ function message(issue: z.core.$ZodIssue, input: unknown, path: readonly (string
  * Friendly messages for every issue, with zod's grouped unknown keys split into one issue per key
  * (each pointing at its own key). `raw` is the input as written (for values and known keys).
  */
-export function friendlyIssues(issues: readonly RawIssue[], raw: unknown): FriendlyIssue[] {
+export function friendlyIssues(
+  issues: readonly RawIssue[],
+  raw: unknown,
+  root: z.ZodType = scenarioInputSchema,
+): FriendlyIssue[] {
+  const isScenario = root === scenarioInputSchema;
   const subject =
     raw && typeof raw === 'object' ? ((raw as Record<string, unknown>).subject ?? 'reference') : 'reference';
   const out: FriendlyIssue[] = [];
@@ -230,10 +235,10 @@ export function friendlyIssues(issues: readonly RawIssue[], raw: unknown): Frien
       continue;
     }
     if (zi.code === 'unrecognized_keys') {
-      const inConfig = issue.path[0] === 'config' && subject === 'reference';
+      const inConfig = isScenario && issue.path[0] === 'config' && subject === 'reference';
       const known = inConfig
         ? keysAt(referenceConfigSchema, issue.path.slice(1), valueAt(raw, ['config']))
-        : keysAt(scenarioInputSchema, issue.path, raw);
+        : keysAt(root, issue.path, raw);
       for (const key of zi.keys) {
         const expected = known
           ? `; expected ${known.length ? `one of ${known.join(', ')}` : 'no keys here'}`

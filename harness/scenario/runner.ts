@@ -26,6 +26,7 @@ import {
   hasCapability,
   type ServerHandle,
   type Subject,
+  type SubjectEvent,
   type SubjectHandle,
 } from '../backend.ts';
 import { createBackend } from '../backends.ts';
@@ -37,8 +38,11 @@ import { computeMetrics, faultWindows } from '../observe/metrics.ts';
 import { Recorder } from '../observe/recorder.ts';
 import { VirtualEscapeError } from '../process/errors.ts';
 import type { Bound, ExpectationVerdict, ScenarioResult, Side } from '../result.ts';
+import { SubjectError } from '../subjects/errors.ts';
+import type { ReferenceConfig } from '../subjects/reference-config.ts';
 import { BUILT_IN_SUBJECTS, subjectNamed } from '../subjects/registry.ts';
 import { evaluate } from './expectations.ts';
+import { ExternalCast } from './external-cast.ts';
 import { referenceConfigOf, type Scenario } from './schema.ts';
 
 export interface RunOptions {
@@ -111,15 +115,27 @@ const INSTEAD: Record<Capability, string> = {
 /**
  * Faults of a scenario that a backend cannot run, each with why and what to do instead. `backend`
  * is the backend itself, or a kind when none exists yet (what a fresh backend of that kind offers).
+ * An external subject's processes take the kinds that signals can make (crash, pause) on any backend.
  */
-export function unrunnableFaults(s: Scenario, backend: Backend | BackendKind): string[] {
+export function unrunnableFaults(
+  s: Scenario,
+  backend: Backend | BackendKind,
+  subject?: Subject<unknown>,
+): string[] {
   const offers = (c: Capability): boolean =>
     typeof backend === 'string' ? c === 'proxy' || backend === 'sim' : hasCapability(backend, c);
   const kind = typeof backend === 'string' ? backend : backend.kind;
   const out: string[] = [];
   for (const entry of s.faults) {
-    const missing = capabilitiesFor(kindOf(entry.fault)).filter((c) => !offers(c));
+    const faultKind = kindOf(entry.fault);
+    const missing = capabilitiesFor(faultKind).filter((c) => !offers(c));
     if (missing.length === 0) continue;
+    if (subject?.external && faultKind.onProcesses && missing.every((c) => c === 'hostFaults')) {
+      const why = faultKind.onProcesses(entry.fault as never);
+      if (why === undefined) continue;
+      out.push(`fault "${entry.id}" (${entry.fault.type}) cannot run on real processes: ${why}`);
+      continue;
+    }
     out.push(
       `fault "${entry.id}" (${entry.fault.type}) cannot run on the ${kind} backend: it needs ${missing.join(' and ')}, which only the simulator has (Toxiproxy cannot make it); ${INSTEAD[missing[0]!]}`,
     );
@@ -133,7 +149,7 @@ export function unrunnableFaults(s: Scenario, backend: Backend | BackendKind): s
  */
 export function preflight(
   s: Scenario,
-  o: Pick<RunOptions, 'backend' | 'subject' | 'backendInstance'>,
+  o: Pick<RunOptions, 'backend' | 'subject' | 'backendInstance' | 'timeScale'>,
 ): Subject<unknown> {
   const subject = (o.subject ?? subjectNamed(s.subject)) as Subject<unknown> | undefined;
   if (!subject) {
@@ -143,9 +159,32 @@ export function preflight(
       `subject "${s.subject}" is not built in (built in: ${known}); pass your implementation with --subject <module>`,
     );
   }
-  const refused = unrunnableFaults(s, o.backendInstance ?? o.backend);
-  if (refused.length) throw new RunError(s.name, refused.join('; '));
   const backend = o.backendInstance ?? o.backend;
+  const backendKind = typeof backend === 'string' ? backend : backend.kind;
+  const external = subject.external;
+  if (external) {
+    if (backendKind === 'sim') {
+      throw new RunError(
+        s.name,
+        `subject "${subject.name}" (subject file ${external.file}) runs as OS processes on real sockets, and the simulator cannot run them: it has no syscall-level simulation, only code that runs in flatline's own process (a Subject module, or a Node library). Run it with --backend toxiproxy (real TCP through Toxiproxy), or wrap a Node implementation as a Subject module to test it on virtual time`,
+      );
+    }
+    if (!external.config && !referenceConfigOf(s)) {
+      throw new RunError(
+        s.name,
+        `subject file ${external.file} takes the reference settings (interval, pongTimeout, …), but this scenario's config is for subject "${s.subject}": give the program's settings as config in the subject file`,
+      );
+    }
+    const scale = typeof backend === 'string' ? o.timeScale : backend.timeScale;
+    if (external.time === 'real' && scale !== undefined && scale !== 1) {
+      throw new RunError(
+        s.name,
+        `subject file ${external.file} says time: real (the program runs at real time), so the run's time scale must be 1, not ${scale}: drop --time-scale, or make the program take scaled durations (time: scaled)`,
+      );
+    }
+  }
+  const refused = unrunnableFaults(s, backend, subject);
+  if (refused.length) throw new RunError(s.name, refused.join('; '));
   const hasProcesses = typeof backend === 'string' ? true : hasCapability(backend, 'hostProcesses');
   if (subject.usesNode && !hasProcesses) {
     throw new RunError(
@@ -156,13 +195,20 @@ export function preflight(
   return subject;
 }
 
-function makeBackend(o: RunOptions, seed: number): Promise<Backend> {
+function makeBackend(o: RunOptions, seed: number, subject: Subject<unknown>): Promise<Backend> {
   if (o.backendInstance) return Promise.resolve(o.backendInstance);
+  // A program that runs at real time is run on a scenario clock that is real time.
+  const timeScale = subject.external?.time === 'real' ? 1 : o.timeScale;
   return createBackend(o.backend, {
     seed,
     retainTrace: o.retainTrace ?? false,
-    ...(o.timeScale === undefined ? {} : { timeScale: o.timeScale }),
+    ...(timeScale === undefined ? {} : { timeScale }),
   });
+}
+
+/** The heartbeat settings of a run: the external program's own when its file states them. */
+function runConfig(s: Scenario, subject: Subject<unknown>): ReferenceConfig | undefined {
+  return subject.external?.config ?? referenceConfigOf(s);
 }
 
 /** The subjects of one run and how to (re)start them. */
@@ -176,6 +222,8 @@ class Cast {
   private readonly live = new Map<string, { live: boolean }>();
   /** The Runtime each host's current process was started with. */
   readonly runtimes = new Map<string, Runtime>();
+  /** An external subject's processes and taps. */
+  readonly ext: ExternalCast | undefined;
 
   constructor(
     readonly s: Scenario,
@@ -183,7 +231,18 @@ class Cast {
     readonly recorder: Recorder,
     readonly subject: Subject<unknown>,
     readonly clientHosts: string[],
-  ) {}
+  ) {
+    const config = runConfig(s, subject);
+    this.ext =
+      subject.external && config
+        ? new ExternalCast(subject.external, {
+            recorder,
+            config,
+            timeScale: backend.timeScale,
+            died: (host) => this.processDied(host),
+          })
+        : undefined;
+  }
 
   get isSim(): boolean {
     return this.backend.kind === 'sim';
@@ -201,14 +260,26 @@ class Cast {
 
   /** Relays a handle's events until its process dies. */
   private listen(handle: SubjectHandle, side: Side, host: string): void {
+    handle.onEvent?.(this.relay(side, host));
+  }
+
+  /** Where the events of a host's new process go: to the recorder, until that process dies. */
+  private relay(side: Side, host: string): (e: SubjectEvent) => void {
     const flag = { live: true };
     this.live.set(host, flag);
-    handle.onEvent?.((e) => {
+    return (e) => {
       if (flag.live) this.recorder.subjectEvent(side, host, e);
-    });
+    };
   }
 
   async startServer(): Promise<void> {
+    const ext = this.ext;
+    if (ext) {
+      const relay = this.relay('server', SERVER_HOST);
+      this.server = await this.started(SERVER_HOST, 'startServer', () => ext.startServer(SERVER_HOST, relay));
+      this.dead.delete(SERVER_HOST);
+      return;
+    }
     const where = this.isSim
       ? { host: SERVER_HOST, port: SIM_SERVER_PORT }
       : { host: '127.0.0.1', port: this.server?.address.port ?? 0 };
@@ -223,6 +294,15 @@ class Cast {
 
   async startClient(i: number): Promise<void> {
     const host = this.clientHosts[i]!;
+    const ext = this.ext;
+    if (ext) {
+      const relay = this.relay('client', host);
+      this.clients[i] = await this.started(host, 'startClient', () =>
+        ext.startClient(host, this.target!, relay),
+      );
+      this.dead.delete(host);
+      return;
+    }
     const runtime = this.runtime('client', host);
     this.runtimes.set(host, runtime);
     const handle = await this.started(host, 'startClient', () =>
@@ -238,7 +318,8 @@ class Cast {
     try {
       return await start();
     } catch (e) {
-      if (e instanceof RunError) throw e;
+      // An external process's error already names the subject file and the process.
+      if (e instanceof RunError || (this.ext && e instanceof SubjectError)) throw e;
       throw new RunError(
         this.s.name,
         `subject "${this.subject.name}" failed in ${call} on host "${host}": ${(e as Error).message}`,
@@ -249,6 +330,7 @@ class Cast {
 
   /** Closes a subject handle as code of its host. */
   closeOn(host: string, handle: SubjectHandle): Promise<void> {
+    if (this.ext) return this.ext.stop(host);
     const runtime = this.runtimes.get(host);
     return runtime ? this.onHost(host, runtime, () => handle.close()) : handle.close();
   }
@@ -277,6 +359,7 @@ function targetOf(cast: Cast, entry: FaultEntry): FaultTarget {
     ...(capabilities.hostFaults ? { hosts: capabilities.hostFaults } : {}),
     ...(capabilities.virtualTime ? { time: capabilities.virtualTime } : {}),
     ...(capabilities.random ? { random: capabilities.random } : {}),
+    ...(cast.ext ? { processes: (host: string) => cast.ext!.process(host) } : {}),
     serverHost: SERVER_HOST,
     clientHosts: cast.clientHosts,
     hostsOf: (side) => (side === 'server' ? [SERVER_HOST] : cast.clientHosts),
@@ -379,6 +462,8 @@ async function teardown(
       await step(`healing fault "${id}" after the run`, heal);
     }
   }
+  const ext = cast.ext;
+  if (ext) await step('closing the taps', () => ext.closeTaps());
   const proxy = cast.proxy;
   if (proxy) await step('removing the proxy', () => proxy.remove());
   if (time) {
@@ -405,9 +490,11 @@ async function teardown(
 export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioResult> {
   const seed = o.seed ?? s.seed ?? 1;
   const subject = preflight(s, o);
-  const backend = await makeBackend(o, seed);
+  // A build (go build…) before anything starts: its failure leaves nothing to clean up.
+  await subject.external?.prepare();
+  const backend = await makeBackend(o, seed, subject);
   const ownsBackend = !o.backendInstance;
-  const start = backend.now();
+  let start = backend.now();
   const recorder = new Recorder(() => backend.now() - start);
   const clientHosts = Array.from({ length: s.clients }, (_, i) => clientHost(i, s.clients));
   const cast = new Cast(s, backend, recorder, subject, clientHosts);
@@ -455,11 +542,12 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     await cast.startServer();
     const serverAddress = cast.server!.address;
     if (s.topology.kind === 'proxy') {
-      cast.proxy = await backend.createProxy({
+      const proxy = await backend.createProxy({
         name: `flatline-${s.name}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60),
         listen: cast.isSim ? `${PROXY_HOST}:${SIM_PROXY_PORT}` : '127.0.0.1:0',
         upstream: `${cast.isSim ? SERVER_HOST : serverAddress.host}:${serverAddress.port}`,
       });
+      cast.proxy = cast.ext ? cast.ext.wrapProxy(proxy) : proxy;
       cast.target = parseHostPort(cast.proxy.listen);
     } else {
       cast.target = cast.isSim ? { host: SERVER_HOST, port: serverAddress.port } : serverAddress;
@@ -479,22 +567,33 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     };
     if (!time) while (plan[0] && plan[0].t <= 0) await real(0, plan[0].kind, plan.shift()!.entry);
     for (let i = 0; i < clientHosts.length; i++) await cast.startClient(i);
+    if (cast.ext) {
+      // Programs take real time to start (a runtime to load, a binary to map): the scenario begins
+      // when the last one is ready, as it does for in-process subjects, which start at once.
+      const late = backend.now() - start;
+      start += late;
+      recorder.shift(late);
+    }
 
     if (time) {
       await backend.runFor(start + s.duration - backend.now());
       await Promise.all(pending);
       if (faultError) throw faultError;
     } else {
+      // An external program's failure (garbage on its event channel) ends the run at once.
+      const runFor = (ms: number): Promise<void> =>
+        cast.ext ? cast.ext.until(backend.runFor(ms)) : backend.runFor(ms);
       for (const { t, kind, entry } of plan) {
         const wait = start + t - backend.now();
-        if (wait > 0) await backend.runFor(wait);
+        if (wait > 0) await runFor(wait);
         await real(t, kind, entry);
       }
       const rest = start + s.duration - backend.now();
-      if (rest > 0) await backend.runFor(rest);
+      if (rest > 0) await runFor(rest);
     }
     end = backend.now() - start;
     escapes?.check();
+    cast.ext?.check();
   } catch (e) {
     // The run itself failed: still leave nothing behind, then report the first cause.
     cancelFaults();
@@ -506,8 +605,11 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   teardownErrors = await teardown(cast, heals, ownsBackend, o);
   escapes?.stop();
   escapes?.check();
+  // A program that ignored its stop signal was killed (nothing is left), and is bad input: say so.
+  const ignored = cast.ext?.ignoredStop[0];
+  if (ignored) throw ignored;
 
-  const config = referenceConfigOf(s);
+  const config = runConfig(s, subject);
   const metrics = computeMetrics({
     recorder,
     faults: s.faults,
@@ -553,6 +655,8 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   );
   for (const message of teardownErrors)
     expectations.push({ name: 'clean teardown', passed: false, detail: message });
+  for (const message of cast.ext?.exits ?? [])
+    expectations.push({ name: 'process stays up', passed: false, detail: message });
 
   const traceHash = backend.capabilities.traceHash?.() ?? observedHash(recorder);
   const replay = [

@@ -1,8 +1,8 @@
 /**
  * Every kind of subject one `--subject` value can name, in one list. A value is tried against each
  * source in order; the first that takes it makes the Subject. Today: the built-in subjects by name
- * (`reference`), and a user's module by path (`./my-subject.ts`). Library subjects and external
- * processes are further sources added to SUBJECT_SOURCES.
+ * (`reference`, the libraries), a subject file of external programs (`./subject.yaml`), and a user's
+ * module by path (`./my-subject.ts`).
  */
 import type { z } from 'zod';
 import type { Subject } from '../backend.ts';
@@ -57,6 +57,16 @@ const builtIn: SubjectSource = {
   load: async (value) => subjectNamed(value)!,
 };
 
+const subjectFile: SubjectSource = {
+  kind: 'external',
+  form: 'a subject file describing programs in any language (./subject.yaml, docs/external-subjects.md)',
+  takes: (value) => /\.ya?ml$/i.test(value),
+  load: async (value) => {
+    const { loadExternalSubject } = await import('../external/subject.ts');
+    return loadExternalSubject(value);
+  },
+};
+
 const userModule: SubjectSource = {
   kind: 'module',
   form: 'a path to a JS/TS module exporting a Subject (./my-subject.ts)',
@@ -65,7 +75,7 @@ const userModule: SubjectSource = {
   load: (value) => loadModuleSubject(value),
 };
 
-export const SUBJECT_SOURCES: readonly SubjectSource[] = [builtIn, userModule];
+export const SUBJECT_SOURCES: readonly SubjectSource[] = [builtIn, subjectFile, userModule];
 
 /** The Subject a `--subject` value names. */
 export async function resolveSubject(value: string): Promise<Subject<never>> {

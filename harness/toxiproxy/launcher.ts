@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 export const TOXIPROXY_VERSION = '2.12.0';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SUPERVISOR = join(HERE, 'supervisor.mjs');
+const SUPERVISOR = join(HERE, '..', 'external', 'supervisor.mjs');
 /** The repository root (harness/toxiproxy/ is two levels down). */
 export const PROJECT_ROOT = resolve(HERE, '..', '..');
 const EXE = process.platform === 'win32' ? '.exe' : '';
