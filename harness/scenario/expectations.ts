@@ -97,7 +97,13 @@ function detect(e: DetectExpectation, ctx: ExpectationContext): ExpectationVerdi
         const text = `${socket} ${d.reason} after ${d.delta} ms (${limit === 'bound' ? `bound [${d.bound.min}, ${fmtMs(d.bound.max)}]` : limit}${tol})`;
         if (!inTime(d)) problems.push(`${text}: out of time`);
         else if (e.reason && !e.reason.includes(d.reason))
-          problems.push(`${text}: reason not ${e.reason.join('|')}`);
+          problems.push(
+            `${text}: reason not ${e.reason.join('|')}${
+              d.reason === 'closed'
+                ? ' (the subject closed the connection itself without reporting why; a death event with its reason, on the event channel of an external subject, names the mechanism)'
+                : ''
+            }`,
+          );
         else seen.push(text);
       }
       const text = `${side}: ${[...problems, ...seen].join('; ')}`;
