@@ -8,6 +8,7 @@ const realtime = [
   'test/parity/parity.test.ts',
   'test/cli/toxiproxy.test.ts',
   'test/impl/loopback.test.ts',
+  'test/external/**/*.test.ts',
 ];
 
 export default defineConfig({
