@@ -110,13 +110,16 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
     (n) => Number.isSafeInteger(n) && n >= 0,
     'a non-negative integer',
   );
-  const timeScale = parseNumber('--time-scale', o.timeScale, (n) => n > 0 && n <= 1, 'a number in (0, 1]');
+  let timeScale = parseNumber('--time-scale', o.timeScale, (n) => n > 0 && n <= 1, 'a number in (0, 1]');
   if (timeScale !== undefined && backend === 'sim') {
     throw new UsageError(
       '--time-scale applies to --backend toxiproxy only (the simulator runs on virtual time)',
     );
   }
   const subject: Subject<never> | undefined = o.subject ? await resolveSubject(o.subject) : undefined;
+  // A program that runs at real time is run on a clock that is real time (a different scale is
+  // refused by the runner, naming the subject file).
+  if (subject?.external?.time === 'real') timeScale ??= 1;
   const loaded = await loadScenarios(patterns);
   if (loaded.length === 0) throw new UsageError(`no scenario files match ${patterns.join(' ')}`);
   checkRunnable(loaded, backend === 'both' ? 'sim' : backend, subject);

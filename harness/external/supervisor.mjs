@@ -67,7 +67,8 @@ function signal(name) {
 function stop() {
   if (stopping) return;
   stopping = true;
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  // Nothing to stop: it has exited, or never started (its spawn error ends us).
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   signal('SIGTERM');
   if (group) signal('SIGCONT');
   killTimer = setTimeout(() => {

@@ -377,10 +377,15 @@ class Launched implements ToxiproxyServer {
     this.supervisor.ref();
     // Closing its stdin is the supervisor's cue: SIGTERM to toxiproxy, SIGKILL after the grace.
     this.supervisor.stdin?.end();
+    // The grace timer must not outlive a quick stop: it would hold the CLI's exit for 5 s.
+    let grace: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([
       this.supervisorExited.then(() => true),
-      sleep(5000).then(() => false),
+      new Promise<boolean>((resolve) => {
+        grace = setTimeout(() => resolve(false), 5000);
+      }),
     ]);
+    clearTimeout(grace);
     if (!stopped) {
       if (this.pid !== undefined) {
         try {

@@ -51,7 +51,12 @@ async function start(
   mode: string,
   over: Record<string, unknown> = {},
   command = process.execPath,
-): Promise<{ p: SubjectProcess; events: SubjectEvent[]; failures: { error: Error; fatal: boolean }[]; port: number }> {
+): Promise<{
+  p: SubjectProcess;
+  events: SubjectEvent[];
+  failures: { error: Error; fatal: boolean }[];
+  port: number;
+}> {
   const port = await freePort();
   const spec = subjectFileSchema.parse({
     name: 'fake',
@@ -98,7 +103,9 @@ describe('an external process', { timeout: 20_000 }, () => {
   it('a program that exits at once: its exit code and its last words', async () => {
     const error = (await start('exit').catch((e: Error) => e)) as Error;
     expect(error).toBeInstanceOf(SubjectError);
-    expect(error.message).toMatch(/process "server" \(.*fake\.mjs exit .*, pid \d+\) exit code 3 before it was ready/);
+    expect(error.message).toMatch(
+      /process "server" \(.*fake\.mjs exit .*, pid \d+\) exit code 3 before it was ready/,
+    );
     expect(error.message).toContain('stderr: cannot open config: no such file');
   });
 
