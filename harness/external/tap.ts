@@ -149,10 +149,11 @@ export async function openTap(o: TapOptions): Promise<Tap> {
     port = (s.address() as net.AddressInfo).port;
     server = s;
   };
-  const unlisten = async (): Promise<void> => {
+  /** Stops listening at once; resolves when the relayed connections are over too. */
+  const unlisten = (): Promise<void> => {
     const s = server;
     server = undefined;
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    return s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
   };
   await listen();
   return {
@@ -161,7 +162,8 @@ export async function openTap(o: TapOptions): Promise<Tap> {
     },
     async setListening(on) {
       if (on && !server) await listen();
-      if (!on) await unlisten();
+      // The listener closes at once; connections already relayed go on (the proxy decides their fate).
+      if (!on) void unlisten();
     },
     resetAll() {
       for (const socket of [...live]) if (!socket.destroyed) socket.resetAndDestroy();
