@@ -3,6 +3,7 @@
  * ones until enabled again. The close reaches each side after its leg's delay (the server shares the
  * proxy's rack: 0).
  */
+import fc from 'fast-check';
 import { z } from 'zod';
 import { defineFault } from './kind.ts';
 import { exact } from './mechanisms.ts';
@@ -28,6 +29,7 @@ export const proxyDown = defineFault({
   }),
   classify: () => 'dead',
   target: () => 'proxy',
+  arbitraries: { 'proxy-down': fc.constant({ type: 'proxy-down' as const }) },
   async apply(target) {
     const proxy = target.proxy!;
     await proxy.setEnabled(false);

@@ -4,6 +4,7 @@
  * proxy closes both sockets (RST when accepted while a reset_peer toxic existed, else FIN). The chunk
  * is dropped and the stage stops reading, so meanwhile the pong timeout runs as for a black hole.
  */
+import fc from 'fast-check';
 import { duration } from '../scenario/fields.ts';
 import type { Mechanism } from './mechanisms.ts';
 import { defineToxic, directions, proxyCloses, proxyCut } from './toxic.ts';
@@ -19,6 +20,9 @@ export const resetPeer = defineToxic({
   },
   durations: ['timeout'],
   classify: () => 'dead',
+  arbitraries: {
+    'reset-peer': fc.constant({ type: 'reset_peer' as const, stream: 'upstream' as const, toxicity: 1, attributes: { timeout: 0 } }),
+  },
   detection(entry, m) {
     const t = entry.fault.attributes.timeout ?? 0;
     const { up, down } = directions(entry.fault);

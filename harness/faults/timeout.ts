@@ -5,6 +5,7 @@
  * through Toxiproxy is a FIN). With timeout > 0 it closes only after that long with no data in its
  * direction, which depends on the traffic: a heartbeat faster than that keeps the connection open.
  */
+import fc from 'fast-check';
 import { duration } from '../scenario/fields.ts';
 import { exact, isSome, type Mechanism, shift } from './mechanisms.ts';
 import { defineToxic, directions, proxyCut } from './toxic.ts';
@@ -34,6 +35,13 @@ export const timeout = defineToxic({
       serverToClient: m.dd,
     };
   },
+  // Black holes through the proxy: nothing crosses, nothing closes; only the heartbeat finds them.
+  arbitraries: Object.fromEntries(
+    (['both', 'upstream', 'downstream'] as const).map((stream) => [
+      `blackhole-${stream}`,
+      fc.constant({ type: 'timeout' as const, stream, toxicity: 1, attributes: { timeout: 0 } }),
+    ]),
+  ),
   looseBound: (f) =>
     (f.attributes.timeout ?? 0) > 0
       ? 'a timeout toxic > 0 closes only after that long without data in its direction'

@@ -4,6 +4,7 @@
  * names it holds while on (Toxiproxy answers 409 to a second toxic of the same name). Each toxic's own
  * module adds its attributes and what it means for detection.
  */
+import type fc from 'fast-check';
 import { z } from 'zod';
 import type { FaultClass } from '../model/index.ts';
 import { isToxicType, type Stream, type ToxicAttributes, type ToxicType } from '../toxics/vocabulary.ts';
@@ -111,6 +112,8 @@ interface ToxicDefinition<T extends ToxicType, A extends z.ZodRawShape> {
   classify?(f: ToxicFaultOf<T>): FaultClass;
   detection?(entry: Entry<ToxicFaultOf<T>>, m: Model): Sides | undefined;
   looseBound?(f: ToxicFaultOf<T>): string | undefined;
+  /** Named arbitraries for property timelines in the proxy topology. */
+  arbitraries?: Readonly<Record<string, fc.Arbitrary<ToxicFaultOf<T>>>>;
 }
 
 /** A toxic as a fault kind: Toxiproxy's vocabulary on both backends, one addToxic per stream. */
@@ -157,6 +160,7 @@ export function defineToxic<T extends ToxicType, A extends z.ZodRawShape>(def: T
     },
     ...(def.detection ? { detection: def.detection } : {}),
     ...(def.looseBound ? { looseBound: def.looseBound } : {}),
+    ...(def.arbitraries ? { arbitraries: def.arbitraries } : {}),
   });
   return kind;
 }

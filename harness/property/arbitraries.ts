@@ -8,7 +8,8 @@
  * (I + d_u + 2·J_u < R), so a detection without a fault is always a mistake.
  */
 import fc from 'fast-check';
-import { FAULT_ARBITRARIES, type Fault } from '../faults/registry.ts';
+import type { FaultKind } from '../faults/kind.ts';
+import { FAULT_ARBITRARIES, FAULT_KINDS, type Fault } from '../faults/registry.ts';
 import type { FaultEntry } from '../scenario/schema.ts';
 import type { BackoffPolicyName, ReferenceConfig } from '../subjects/reference-config.ts';
 import { BACKOFF_POLICIES, REFERENCE_DEFAULTS } from '../subjects/reference-config.ts';
@@ -158,13 +159,26 @@ export function config(options: ConfigOptions = {}): fc.Arbitrary<Setup> {
  * - partition-one-way: client→server or server→client only;
  * - crash-server / crash-client: the host vanishes silently and restarts at the heal.
  */
-export const TIMELINE_FAULTS: readonly TimelineFault[] = Object.keys(FAULT_ARBITRARIES);
 /** The name of a timeline fault (a fault kind's arbitrary: `partition-one-way`, `crash-server`…). */
 export type TimelineFault = string;
+
+/** The timeline faults of kinds placed in a topology (proxy: Toxiproxy's faults, on either backend). */
+export function timelineFaults(topology: 'direct' | 'proxy'): TimelineFault[] {
+  return FAULT_KINDS.filter((k) => k.placement === topology).flatMap((k) =>
+    Object.keys((k as FaultKind).arbitraries ?? {}),
+  );
+}
+
+/** The default timeline faults: the direct topology's, on the simulator. */
+export const TIMELINE_FAULTS: readonly TimelineFault[] = timelineFaults('direct');
+/** Timeline faults through the proxy: black holes, reset_peer, the proxy down (what real Toxiproxy runs). */
+export const PROXY_TIMELINE_FAULTS: readonly TimelineFault[] = timelineFaults('proxy');
 
 export interface TimelineOptions {
   /** Length of the run the timeline must fit in, ms. */
   duration: number;
+  /** Where the faults act (default direct): its kinds are the default, and the only ones allowed. */
+  topology?: 'direct' | 'proxy';
   /** Default: every kind. The first kind is where shrinking goes. */
   kinds?: readonly TimelineFault[];
   /** Most faults on the timeline (default 3). */
@@ -191,10 +205,11 @@ export function timeline(options: TimelineOptions): fc.Arbitrary<FaultEntry[]> {
   if (!Number.isSafeInteger(duration) || duration <= 0) {
     throw new RangeError(`arbitraries.timeline: duration must be a positive integer of ms, got ${duration}`);
   }
-  const kinds = options.kinds ?? TIMELINE_FAULTS;
-  if (kinds.length === 0 || kinds.some((k) => !TIMELINE_FAULTS.includes(k))) {
+  const allowed = options.topology === 'proxy' ? PROXY_TIMELINE_FAULTS : TIMELINE_FAULTS;
+  const kinds = options.kinds ?? allowed;
+  if (kinds.length === 0 || kinds.some((k) => !allowed.includes(k))) {
     throw new RangeError(
-      `arbitraries.timeline: kinds must be a non-empty list of ${TIMELINE_FAULTS.join(', ')}, got ${JSON.stringify(kinds)}`,
+      `arbitraries.timeline: kinds must be a non-empty list of ${allowed.join(', ')}${options.topology === 'proxy' ? ' (proxy topology)' : ''}, got ${JSON.stringify(kinds)}`,
     );
   }
   const length = checkRange('timeline.length', options.length ?? { min: 1000, max: 150_000 }, 1);
@@ -248,9 +263,16 @@ export interface FaultCaseOptions extends ConfigOptions, Partial<Omit<TimelineOp
  */
 export function faultCase(options: FaultCaseOptions = {}): fc.Arbitrary<PropertyCase> {
   const duration = options.duration ?? 300_000;
+  const topology = options.topology ?? 'direct';
   return fc
     .record({ faults: timeline({ ...options, duration }), setup: config(options), seed: seed(options.seed) })
-    .map(({ setup, faults, seed: s }) => ({ ...setup, faults, duration, seed: s }));
+    .map(({ setup, faults, seed: s }) => ({
+      ...setup,
+      faults,
+      duration,
+      seed: s,
+      ...(topology === 'proxy' ? { topology } : {}),
+    }));
 }
 
 export interface QuietCaseOptions extends ConfigOptions {

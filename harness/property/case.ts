@@ -30,6 +30,8 @@ export interface PropertyCase extends Setup {
   duration: number;
   /** Seed of the simulator. */
   seed: number;
+  /** Where the faults act: direct (default; the simulator's host and wire faults) or through the proxy. */
+  topology?: 'direct' | 'proxy';
 }
 
 /** A generated case the scenario schema rejects: a bug in the generator, not in the subject. */
@@ -57,7 +59,7 @@ export function caseScenario(c: PropertyCase, options: CaseScenarioOptions): Sce
     description: options.description ?? '',
     subject: 'reference',
     config: c.config,
-    topology: { kind: 'direct', link: c.link },
+    topology: { kind: c.topology ?? 'direct', link: c.link },
     duration: c.duration,
     clients: 1,
     seed: c.seed,

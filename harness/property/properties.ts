@@ -14,7 +14,8 @@ import type { Subject } from '../backend.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { type FaultCaseOptions, faultCase, type QuietCaseOptions, quietCase } from './arbitraries.ts';
 import { caseScenario, describeCase, type PropertyCase } from './case.ts';
-import { type CaseRun, runCase } from './run.ts';
+import { REAL_EPSILON_MS } from '../scenario/runner.ts';
+import { type CaseRun, type RealCaseBackend, runCase } from './run.ts';
 import {
   accuracy,
   completeness,
@@ -64,7 +65,21 @@ export interface PropertyOptions {
   arbitrary?: FaultCaseOptions & QuietCaseOptions;
   /** Path of a module exporting the subject, for the replay command (`--subject <module>`). */
   subjectModule?: string;
+  /**
+   * Run the cases on real TCP through Toxiproxy instead of the simulator: the cases act through the
+   * proxy (black holes, reset_peer, the proxy down) on a wire with no added latency, and every bound
+   * is widened by the real-network ε. Hygiene and determinism need the simulator.
+   */
+  real?: RealCaseBackend;
 }
+
+/** Properties that only the simulator can judge (`flatline check --backend toxiproxy` refuses them), and why. */
+export const SIM_ONLY: Partial<Record<PropertyName, string>> = {
+  hygiene: 'it counts the timers a subject still holds after stop, which only the simulator can see',
+  determinism: 'it replays a seed to the same trace, which a real network does not do',
+  noHammering:
+    'its bound models the outages of the direct topology (partitions, crashes), where every attempt meets the outage; through a proxy the attempts meet Toxiproxy instead',
+};
 
 /** The first few violations as an indented list (a broken subject can commit hundreds). */
 export function listViolations(violations: readonly string[], max = 8): string {
@@ -105,6 +120,8 @@ export interface PropertyInfo {
   scenario(c: PropertyCase, expect?: Scenario['expect']): Scenario;
   /** Words added to the replay command (`--subject <module>`). */
   readonly replayExtra: string | undefined;
+  /** The backend words of the replay command (`--backend sim`, or toxiproxy with its time scale). */
+  readonly replayBackend: string;
   /** Cases run and facts checked since the property was made (or reset). */
   readonly tally: { cases: number; checked: number };
 }
@@ -127,11 +144,36 @@ function makeProperty(
       `properties.${name}(subject): expected a Subject with startServer and startClient, got ${subject === null ? 'null' : typeof subject}`,
     );
   }
+  if (options.real && SIM_ONLY[name]) {
+    throw new TypeError(`properties.${name} runs on the simulator only: ${SIM_ONLY[name]}`);
+  }
+  // Through real Toxiproxy: faults at the proxy, and a wire with no latency to add (loopback).
+  const loopback = { latency: { min: 0, max: 0 }, jitter: { min: 0, max: 0 } };
+  // A real network is late by up to ε (timers, scheduling, an API call): a heartbeat whose pong
+  // timeout or read deadline has less slack than that would fail for the machine, not the subject.
+  const epsilon = options.real ? Math.ceil(REAL_EPSILON_MS / options.real.timeScale) : 0;
+  const slack = { min: epsilon, max: Math.max(10_000, 3 * epsilon) };
+  const realCases = options.real
+    ? {
+        topology: 'proxy' as const,
+        link: loopback,
+        pongSlack: slack,
+        readSlack: slack,
+        // Shorter runs than the simulator's: each case costs real time.
+        duration: 120_000,
+        length: { min: 1000, max: 60_000 },
+        gap: { min: 0, max: 30_000 },
+        maxFaults: 2,
+      }
+    : {};
   const arbitrary =
     options.cases ??
     (name === 'accuracy'
-      ? quietCase(options.arbitrary)
-      : faultCase({ ...DEFAULT_CASES[name], ...options.arbitrary }));
+      ? quietCase({
+          ...options.arbitrary,
+          ...(options.real ? { link: loopback, pongSlack: slack, readSlack: slack, duration: 60_000 } : {}),
+        })
+      : faultCase({ ...DEFAULT_CASES[name], ...realCases, ...options.arbitrary }));
   const scenarioName = `${name}-${safeName(subject.name)}`;
   const replayExtra = options.subjectModule ? `--subject ${options.subjectModule}` : undefined;
   const runOptions = (checkpoints?: number[]) => ({
@@ -139,6 +181,7 @@ function makeProperty(
     description: `flatline property ${name}: ${SUMMARY[name]}`,
     ...(checkpoints ? { checkpoints } : {}),
     ...(replayExtra ? { replayExtra } : {}),
+    ...(options.real ? { real: options.real } : {}),
   });
   const tally = { cases: 0, checked: 0 };
 
@@ -179,6 +222,7 @@ function makeProperty(
         ...(expect ? { expect } : {}),
       }),
     replayExtra,
+    replayBackend: options.real ? `--backend toxiproxy --time-scale ${options.real.timeScale}` : '--backend sim',
     tally,
   };
   const property = fc.asyncProperty(arbitrary, async (c) => {

@@ -11,8 +11,9 @@ import { createBackend } from '../backends.ts';
 import { kindOf } from '../faults/registry.ts';
 import { Recorder } from '../observe/recorder.ts';
 import type { ScenarioResult, Side } from '../result.ts';
-import { runScenario } from '../scenario/runner.ts';
+import { REAL_EPSILON_MS, runScenario } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { caseScenario, type PropertyCase } from './case.ts';
 
 /** The hosts the runner uses for one client in the direct topology. */
@@ -50,6 +51,22 @@ export interface CaseRun {
   events: TimedEvent[];
   snapshots: Map<number, Snapshot>;
   leftovers: Leftover[];
+  /**
+   * Scenario ms every bound is widened by: 0 on the simulator (exact), the runner's real-network ε
+   * (REAL_EPSILON_MS at the time scale) on Toxiproxy.
+   */
+  tolerance: number;
+  /**
+   * Real runs: when teardown began. A real timer may wake a little before the run's last instant, so
+   * what teardown closed counts as closed at the run's end, as on the simulator.
+   */
+  teardownAt?: number;
+}
+
+/** Cases on real TCP through a running Toxiproxy, in scenario time scaled by `timeScale`. */
+export interface RealCaseBackend {
+  server: ToxiproxyServer;
+  timeScale: number;
 }
 
 export interface RunCaseOptions {
@@ -60,6 +77,8 @@ export interface RunCaseOptions {
   checkpoints?: readonly number[];
   /** Extra words for the replay command, e.g. `--subject ./mine.ts`. */
   replayExtra?: string;
+  /** Run on real Toxiproxy instead of the simulator (no hygiene or determinism there). */
+  real?: RealCaseBackend;
 }
 
 /**
@@ -129,6 +148,7 @@ export async function runCase(
     name: options.name,
     ...(options.description === undefined ? {} : { description: options.description }),
   });
+  if (options.real) return runRealCase(subject, c, scenario, options, options.real);
   const backend = await createBackend('sim', { seed: c.seed, retainTrace: false });
   const time = backend.capabilities.virtualTime!;
   const now = () => backend.now();
@@ -157,7 +177,64 @@ export async function runCase(
       drainLimit: DRAIN_LIMIT,
       ...(options.replayExtra ? { replayExtra: options.replayExtra } : {}),
     });
-    return { case: c, scenario, result, recorder, events, snapshots, leftovers };
+    return { case: c, scenario, result, recorder, events, snapshots, leftovers, tolerance: 0 };
+  } finally {
+    await backend.close();
+  }
+}
+
+/**
+ * One case on real TCP through Toxiproxy: the runner's own Recorder is the observation (it watches
+ * an in-process subject's sockets, and an external subject's through its taps), and the socket
+ * counts at the checkpoints are read from its connections afterwards. Nothing is left to count after
+ * stop on a real network, so there are no leftovers.
+ */
+async function runRealCase(
+  subject: Subject<never>,
+  c: PropertyCase,
+  scenario: Scenario,
+  options: RunCaseOptions,
+  real: RealCaseBackend,
+): Promise<CaseRun> {
+  const backend = await createBackend('toxiproxy', { server: real.server, timeScale: real.timeScale });
+  let recorder: Recorder | undefined;
+  try {
+    const result = await runScenario(scenario, {
+      backend: 'toxiproxy',
+      subject,
+      backendInstance: backend,
+      onRecorder: (r) => {
+        recorder = r;
+      },
+      ...(options.replayExtra ? { replayExtra: options.replayExtra } : {}),
+    });
+    const r = recorder!;
+    const events: TimedEvent[] = r
+      .runEvents()
+      .filter((e) => e.kind === 'subject' && e.event)
+      .map((e) => ({ ...e.event!, t: e.t, host: e.host }));
+    const teardownAt = r.teardownFrom === undefined ? undefined : (r.events[r.teardownFrom]?.t ?? c.duration);
+    const snapshots = new Map<number, Snapshot>();
+    for (const t of new Set(options.checkpoints ?? [])) {
+      const sockets: Record<string, number> = {};
+      for (const conn of r.connections.values()) {
+        const closed = conn.closed !== undefined && (teardownAt === undefined || conn.closed < teardownAt) ? conn.closed : undefined;
+        const open = conn.opened <= t && (closed === undefined || closed > t);
+        sockets[conn.host] = (sockets[conn.host] ?? 0) + (open ? 1 : 0);
+      }
+      snapshots.set(t, { t, sockets });
+    }
+    return {
+      case: c,
+      scenario,
+      result,
+      recorder: r,
+      events,
+      snapshots,
+      leftovers: [],
+      tolerance: Math.ceil(REAL_EPSILON_MS / backend.timeScale),
+      ...(teardownAt === undefined ? {} : { teardownAt }),
+    };
   } finally {
     await backend.close();
   }
@@ -197,13 +274,14 @@ export function sessions(run: CaseRun, side: Side): Session[] {
     .filter((c) => c.side === side)
     .map((c) => {
       const crash = crashes.find((t) => t >= c.opened && (c.ended === undefined || c.ended > t));
+      const byTeardown = run.teardownAt !== undefined && c.ended !== undefined && c.ended >= run.teardownAt;
       const s: Session = {
         conn: c.conn,
         side: c.side,
         host: c.host,
         opened: c.opened,
         connected: side === 'server' ? c.opened : connectAt.get(c.conn),
-        ended: crash ?? c.ended,
+        ended: crash ?? (byTeardown ? Math.max(c.ended!, run.case.duration) : c.ended),
       };
       if (crash !== undefined) s.vanished = true;
       return s;

@@ -6,7 +6,7 @@
 
 import { kindOf } from '../faults/registry.ts';
 import { within } from '../observe/bounds.ts';
-import type { Side } from '../result.ts';
+import type { Bound, Side } from '../result.ts';
 import type { Expectation } from '../scenario/expectation-schema.ts';
 import type { FaultEntry } from '../scenario/schema.ts';
 import { describeFault, type PropertyCase } from './case.ts';
@@ -26,6 +26,16 @@ export interface Verdict {
 }
 
 const ok = (): Verdict => ({ checked: 0, violations: [], expect: [] });
+
+/** A bound widened by the run's real-network tolerance (0 on the simulator, where bounds are exact). */
+function widen(bound: Bound, tolerance: number): Bound {
+  if (tolerance === 0) return bound;
+  return {
+    min: Math.max(0, bound.min - tolerance),
+    max: bound.max + tolerance,
+    why: `${bound.why} ± ε ${tolerance} (real network)`,
+  };
+}
 
 /** The fault stops the client's own process (a crash): it has no session of its own to judge. */
 function stopsClient(entry: FaultEntry): boolean {
@@ -92,17 +102,18 @@ export function completeness(run: CaseRun): Verdict {
     for (const e of expected) {
       // A bound that leans on the other side's detection needs that side steady too.
       if (!steady[e.side] || (e.follows && !steady[e.follows])) continue;
-      if (length <= e.bound.max) continue; // not long enough to demand a detection during it
+      const bound = widen(e.bound, run.tolerance);
+      if (length <= bound.max) continue; // not long enough to demand a detection during it
       const s = steady[e.side]!;
       v.checked++;
       const delta = s.ended === undefined || s.ended >= c.duration ? undefined : s.ended - entry.at;
-      if (delta === undefined || !within(e.bound, delta)) {
+      if (delta === undefined || !within(bound, delta)) {
         const seen =
           delta === undefined ? 'never detected it' : `ended its connection ${s.conn} after Δ = ${delta} ms`;
         v.violations.push(
-          `completeness: ${describeFault(entry)} lasted ${length} ms; the ${e.side} ${seen}, outside [${e.bound.min}, ${e.bound.max}] — ${e.bound.why}`,
+          `completeness: ${describeFault(entry)} lasted ${length} ms; the ${e.side} ${seen}, outside [${bound.min}, ${bound.max}] — ${bound.why}`,
         );
-        expectOnce(v, { type: 'detect', side: e.side, within: e.bound.max, fault: entry.id, tolerance: 0 });
+        expectOnce(v, { type: 'detect', side: e.side, within: bound.max, fault: entry.id, tolerance: 0 });
       }
     }
   });
@@ -164,7 +175,7 @@ export function convergenceCheckpoints(c: PropertyCase): number[] {
 export function convergence(run: CaseRun): Verdict {
   const v = ok();
   const c = run.case;
-  const conv = convergenceBound(c);
+  const conv = widen(convergenceBound(c), run.tolerance);
   const { interval: I, pongTimeout: T, readDeadline: R } = c.config;
   const jitter = c.link.up.jitter + c.link.down.jitter;
   const r = c.link.up.latency + c.link.down.latency;
@@ -244,7 +255,7 @@ export function noHammering(run: CaseRun): Verdict {
     const h = faultEnd(c, entry);
     const met = steadySession(run, 'client', i, 0);
     if (met?.ended === undefined || met.ended >= h) return;
-    const outage = h - met.ended;
+    const outage = Math.floor(h - met.ended);
     const bound = hammeringBound(c, outage);
     const n = dials(run, met.ended, h);
     v.checked++;

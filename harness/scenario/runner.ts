@@ -64,6 +64,8 @@ export interface RunOptions {
   backendInstance?: Backend;
   /** Extra words for the replay command (e.g. --subject ./mine.ts). */
   replayExtra?: string;
+  /** Hands over the run's Recorder as soon as it exists (property runs judge from its connections). */
+  onRecorder?: (recorder: Recorder) => void;
   /**
    * Longest the simulator may run after the scenario to let connections finish closing (virtual ms,
    * default 1 000 000: more than Linux's 924.6 s retransmission give-up).
@@ -496,6 +498,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   const ownsBackend = !o.backendInstance;
   let start = backend.now();
   const recorder = new Recorder(() => backend.now() - start);
+  o.onRecorder?.(recorder);
   const clientHosts = Array.from({ length: s.clients }, (_, i) => clientHost(i, s.clients));
   const cast = new Cast(s, backend, recorder, subject, clientHosts);
   const heals = new Map<string, Heal>();

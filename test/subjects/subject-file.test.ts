@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderSubjectJsonSchema, SUBJECT_SCHEMA_FILE } from '../../harness/external/json-schema.ts';
 import { parseSubjectFile } from '../../harness/external/load.ts';
 import { fill, placeholderValues } from '../../harness/external/placeholders.ts';
-import { renderSubjectJsonSchema, SUBJECT_SCHEMA_FILE } from '../../harness/external/json-schema.ts';
 import { externalSubject } from '../../harness/external/subject.ts';
 import { loadScenarioText } from '../../harness/scenario/loader.ts';
 import { preflight, RunError } from '../../harness/scenario/runner.ts';
@@ -62,13 +62,17 @@ describe('subject file: what it accepts', () => {
 describe('subject file: mistakes are named with their place', () => {
   it('an unknown key, with the key it resembles', () => {
     const text = MINIMAL.replace('  command: ./server', '  comand: ./server');
-    expect(problems(text)).toMatch(/subject\.yaml:4:3 server\.comand: unknown key "comand" \(did you mean "command"\?\)/);
+    expect(problems(text)).toMatch(
+      /subject\.yaml:4:3 server\.comand: unknown key "comand" \(did you mean "command"\?\)/,
+    );
   });
 
   it('an unknown placeholder, with the ones the side may use', () => {
     const text = MINIMAL.replace('"{interval}"', '"{intervall}"');
     const message = problems(text);
-    expect(message).toMatch(/subject\.yaml:8:\d+ client\.args\[3\]: unknown placeholder \{intervall\} for the client/);
+    expect(message).toMatch(
+      /subject\.yaml:8:\d+ client\.args\[3\]: unknown placeholder \{intervall\} for the client/,
+    );
     expect(message).toContain('{interval}');
   });
 
@@ -99,7 +103,9 @@ describe('subject file: mistakes are named with their place', () => {
 
   it('an empty file and broken YAML', () => {
     expect(problems('')).toMatch(/subject file subject\.yaml is empty/);
-    expect(problems('name: [oops')).toMatch(/subject file subject\.yaml is not valid YAML:\n {2}subject\.yaml:1:/);
+    expect(problems('name: [oops')).toMatch(
+      /subject file subject\.yaml is not valid YAML:\n {2}subject\.yaml:1:/,
+    );
   });
 
   it('--subject with a .yaml path goes to the subject file loader (a missing file says so)', async () => {
@@ -121,22 +127,35 @@ describe('placeholders', () => {
       config,
       upstream: { host: '127.0.0.1', port: 4321 },
     });
-    expect(fill('{upstream} every {interval} ms, T={pongTimeout}, R={readDeadline}, N={missThreshold}', v)).toBe(
-      `127.0.0.1:4321 every 50 ms, T=20, R=125, N=${config.missThreshold}`,
-    );
+    expect(
+      fill('{upstream} every {interval} ms, T={pongTimeout}, R={readDeadline}, N={missThreshold}', v),
+    ).toBe(`127.0.0.1:4321 every 50 ms, T=20, R=125, N=${config.missThreshold}`);
     expect(v.host).toBe('client-2');
     expect(JSON.parse(v.config!).interval).toBe(5000);
   });
 
   it('time: real passes the durations as the scenario states them', () => {
-    const v = placeholderValues({ side: 'server', host: 'server', scale: 1, timeScale: 1, config, listen: { host: '127.0.0.1', port: 9 } });
+    const v = placeholderValues({
+      side: 'server',
+      host: 'server',
+      scale: 1,
+      timeScale: 1,
+      config,
+      listen: { host: '127.0.0.1', port: 9 },
+    });
     expect(fill('{listenPort} {interval} {readDeadline}', v)).toBe('9 5000 12500');
   });
 
   it('fractions keep up to 3 decimals; braces that are not placeholders pass through', () => {
     const v = placeholderValues({ side: 'client', host: 'client', scale: 0.001, timeScale: 0.001, config });
     expect(fill('{interval} {"json": true} {not-a-name}', v)).toBe('5 {"json": true} {not-a-name}');
-    const fine = placeholderValues({ side: 'client', host: 'client', scale: 0.0025, timeScale: 0.0025, config });
+    const fine = placeholderValues({
+      side: 'client',
+      host: 'client',
+      scale: 0.0025,
+      timeScale: 0.0025,
+      config,
+    });
     expect(fine.interval).toBe('12.5');
   });
 });
@@ -154,7 +173,9 @@ describe('what the runner refuses before starting a process', () => {
   });
 
   it('time: real with a time scale other than 1', () => {
-    const real = externalSubject(parseSubjectFile(MINIMAL.replace('time: scaled', 'time: real'), 'real.yaml'));
+    const real = externalSubject(
+      parseSubjectFile(MINIMAL.replace('time: scaled', 'time: real'), 'real.yaml'),
+    );
     expect(() => preflight(scenario(), { backend: 'toxiproxy', subject: real, timeScale: 0.01 })).toThrow(
       /subject file real\.yaml says time: real .* time scale must be 1, not 0\.01/,
     );
@@ -163,13 +184,23 @@ describe('what the runner refuses before starting a process', () => {
 
   it('crash close: fin and pause run on real processes; a silent crash and clock skew do not', () => {
     const fault = (f: string) => `faults:\n  - { id: f, at: 1s, until: 2s, fault: ${f} }\n`;
-    expect(preflight(scenario(fault('{ type: crash, host: server, close: fin }')), { backend: 'toxiproxy', subject })).toBe(subject);
-    expect(preflight(scenario(fault('{ type: pause, host: server }')), { backend: 'toxiproxy', subject })).toBe(subject);
-    expect(() => preflight(scenario(fault('{ type: crash, host: server }')), { backend: 'toxiproxy', subject })).toThrow(
-      /fault "f" \(crash\) cannot run on real processes: .*SIGKILL.*use close: fin/,
-    );
+    expect(
+      preflight(scenario(fault('{ type: crash, host: server, close: fin }')), {
+        backend: 'toxiproxy',
+        subject,
+      }),
+    ).toBe(subject);
+    expect(
+      preflight(scenario(fault('{ type: pause, host: server }')), { backend: 'toxiproxy', subject }),
+    ).toBe(subject);
     expect(() =>
-      preflight(scenario(fault('{ type: clock-skew, host: client, offset: 1s }')), { backend: 'toxiproxy', subject }),
+      preflight(scenario(fault('{ type: crash, host: server }')), { backend: 'toxiproxy', subject }),
+    ).toThrow(/fault "f" \(crash\) cannot run on real processes: .*SIGKILL.*use close: fin/);
+    expect(() =>
+      preflight(scenario(fault('{ type: clock-skew, host: client, offset: 1s }')), {
+        backend: 'toxiproxy',
+        subject,
+      }),
     ).toThrow(/fault "f" \(clock-skew\) cannot run on the toxiproxy backend: it needs hostFaults/);
   });
 });

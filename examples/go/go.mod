@@ -1,0 +1,3 @@
+module flatline.example/heartbeat
+
+go 1.22
