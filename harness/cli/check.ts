@@ -8,9 +8,9 @@ import type { Command } from 'commander';
 import { DEFAULT_TIME_SCALE } from '../backends.ts';
 import { checkProperty, PROPERTY_NAMES, type PropertyName, properties } from '../property/index.ts';
 import { SIM_ONLY } from '../property/properties.ts';
-import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { referenceSubject } from '../subjects/reference.ts';
 import { resolveSubject } from '../subjects/registry.ts';
+import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { EXIT, UsageError } from './exit.ts';
 
 export interface CheckFlags {
@@ -21,6 +21,7 @@ export interface CheckFlags {
   seed?: string;
   path?: string;
   counterexamples?: string;
+  maxShrinks?: string;
   json?: boolean;
 }
 
@@ -53,7 +54,8 @@ export async function checkCommand(spec: string, o: CheckFlags): Promise<number>
   let timeScale: number | undefined;
   if (o.timeScale !== undefined) {
     timeScale = Number(o.timeScale);
-    if (!(timeScale > 0 && timeScale <= 1)) throw new UsageError(`--time-scale must be a number in (0, 1], got "${o.timeScale}"`);
+    if (!(timeScale > 0 && timeScale <= 1))
+      throw new UsageError(`--time-scale must be a number in (0, 1], got "${o.timeScale}"`);
     if (backend === 'sim') throw new UsageError('--time-scale applies to --backend toxiproxy only');
   }
   if (backend === 'sim' && subject.external) {
@@ -71,6 +73,8 @@ export async function checkCommand(spec: string, o: CheckFlags): Promise<number>
     if (subject.external?.time === 'real') timeScale ??= 1;
   }
   const numRuns = integer('--runs', o.runs, 1) ?? (backend === 'sim' ? 20 : 3);
+  // A real case costs seconds: shrink less there by default.
+  const maxShrinkRuns = integer('--max-shrinks', o.maxShrinks, 0) ?? (backend === 'sim' ? 150 : 20);
   const seed = integer('--seed', o.seed, -0x80000000);
   if (o.path !== undefined && seed === undefined)
     throw new UsageError('--path needs the --seed it came from');
@@ -82,7 +86,13 @@ export async function checkCommand(spec: string, o: CheckFlags): Promise<number>
     server = await startToxiproxy();
   }
   try {
-    return await checkAll(names, subject, o, numRuns, seed, server && { server, timeScale: timeScale ?? DEFAULT_TIME_SCALE });
+    return await checkAll(
+      names,
+      subject,
+      o,
+      { numRuns, maxShrinkRuns, seed },
+      server && { server, timeScale: timeScale ?? DEFAULT_TIME_SCALE },
+    );
   } finally {
     await server?.close();
   }
@@ -92,8 +102,7 @@ async function checkAll(
   names: PropertyName[],
   subject: Awaited<ReturnType<typeof resolveSubject>>,
   o: CheckFlags,
-  numRuns: number,
-  seed: number | undefined,
+  { numRuns, maxShrinkRuns, seed }: { numRuns: number; maxShrinkRuns: number; seed: number | undefined },
   real: { server: ToxiproxyServer; timeScale: number } | undefined,
 ): Promise<number> {
   let failed = 0;
@@ -105,6 +114,7 @@ async function checkAll(
     });
     const report = await checkProperty(property, {
       numRuns,
+      maxShrinkRuns,
       throwOnFailure: false,
       ...(seed === undefined ? {} : { seed }),
       ...(o.path === undefined ? {} : { path: o.path }),
@@ -129,11 +139,16 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       '--subject <module|file.yaml>',
       'your Subject module, or a subject file of external programs (default: the reference implementation)',
     )
-    .option('-b, --backend <backend>', 'sim (virtual time) or toxiproxy (real TCP: completeness, convergence, accuracy)', 'sim')
+    .option(
+      '-b, --backend <backend>',
+      'sim (virtual time) or toxiproxy (real TCP: completeness, convergence, accuracy)',
+      'sim',
+    )
     .option('-t, --time-scale <factor>', 'toxiproxy: real ms per scenario ms (default 0.01)')
     .option('-n, --runs <n>', 'generated cases per property (default 20 on sim, 3 on toxiproxy)')
     .option('-s, --seed <n>', 'fast-check seed (default random, printed on failure)')
     .option('-p, --path <path>', 'with --seed: replay one fast-check counterexample')
+    .option('--max-shrinks <n>', 'runs spent shrinking a failure (default 150 on sim, 20 on toxiproxy)')
     .option('--counterexamples <dir>', 'where shrunk counterexamples are written as scenario files')
     .option('--json', 'print the reports as JSON')
     .action(async (spec: string, o: CheckFlags) => setExit(await checkCommand(spec, o)));

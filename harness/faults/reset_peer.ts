@@ -21,7 +21,12 @@ export const resetPeer = defineToxic({
   durations: ['timeout'],
   classify: () => 'dead',
   arbitraries: {
-    'reset-peer': fc.constant({ type: 'reset_peer' as const, stream: 'upstream' as const, toxicity: 1, attributes: { timeout: 0 } }),
+    'reset-peer': fc.constant({
+      type: 'reset_peer' as const,
+      stream: 'upstream' as const,
+      toxicity: 1,
+      attributes: { timeout: 0 },
+    }),
   },
   detection(entry, m) {
     const t = entry.fault.attributes.timeout ?? 0;

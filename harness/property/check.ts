@@ -94,9 +94,10 @@ export function counterexampleFile(property: FlatlineProperty, c: PropertyCase, 
 /** The flatline command that replays a counterexample file. */
 export function replayCommand(property: FlatlineProperty, c: PropertyCase, file: string): string {
   const extra = property.flatline.replayExtra;
-  return [`npx flatline run ${file} ${property.flatline.replayBackend} --seed ${c.seed}`, ...(extra ? [extra] : [])].join(
-    ' ',
-  );
+  return [
+    `npx flatline run ${file} ${property.flatline.replayBackend} --seed ${c.seed}`,
+    ...(extra ? [extra] : []),
+  ].join(' ');
 }
 
 /**

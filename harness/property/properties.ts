@@ -11,10 +11,10 @@
  */
 import fc from 'fast-check';
 import type { Subject } from '../backend.ts';
+import { REAL_EPSILON_MS } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { type FaultCaseOptions, faultCase, type QuietCaseOptions, quietCase } from './arbitraries.ts';
 import { caseScenario, describeCase, type PropertyCase } from './case.ts';
-import { REAL_EPSILON_MS } from '../scenario/runner.ts';
 import { type CaseRun, type RealCaseBackend, runCase } from './run.ts';
 import {
   accuracy,
@@ -159,9 +159,13 @@ function makeProperty(
         link: loopback,
         pongSlack: slack,
         readSlack: slack,
-        // Shorter runs than the simulator's: each case costs real time.
-        duration: 120_000,
-        length: { min: 1000, max: 60_000 },
+        // Shorter runs than the simulator's (each case costs real time), with intervals to match, and
+        // black holes first: they are what only the heartbeat can find.
+        duration: 180_000,
+        // An interval shorter than ε would let a miss more or less hide inside the tolerance.
+        interval: { min: Math.max(1000, epsilon), max: Math.max(10_000, 4 * epsilon) },
+        length: { min: 5000, max: 90_000 },
+        kinds: ['blackhole-both', 'blackhole-upstream', 'blackhole-downstream', 'reset-peer', 'proxy-down'],
         gap: { min: 0, max: 30_000 },
         maxFaults: 2,
       }
@@ -222,7 +226,9 @@ function makeProperty(
         ...(expect ? { expect } : {}),
       }),
     replayExtra,
-    replayBackend: options.real ? `--backend toxiproxy --time-scale ${options.real.timeScale}` : '--backend sim',
+    replayBackend: options.real
+      ? `--backend toxiproxy --time-scale ${options.real.timeScale}`
+      : '--backend sim',
     tally,
   };
   const property = fc.asyncProperty(arbitrary, async (c) => {

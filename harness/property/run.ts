@@ -218,7 +218,10 @@ async function runRealCase(
     for (const t of new Set(options.checkpoints ?? [])) {
       const sockets: Record<string, number> = {};
       for (const conn of r.connections.values()) {
-        const closed = conn.closed !== undefined && (teardownAt === undefined || conn.closed < teardownAt) ? conn.closed : undefined;
+        const closed =
+          conn.closed !== undefined && (teardownAt === undefined || conn.closed < teardownAt)
+            ? conn.closed
+            : undefined;
         const open = conn.opened <= t && (closed === undefined || closed > t);
         sockets[conn.host] = (sockets[conn.host] ?? 0) + (open ? 1 : 0);
       }

@@ -179,3 +179,107 @@ describeToxiproxy('flatline run --subject <file> --backend toxiproxy: bad progra
     expect(marked(marker)).toEqual([]);
   });
 });
+
+describeToxiproxy('flatline check --subject <file> --backend toxiproxy', () => {
+  const GO = path.resolve(import.meta.dirname, '..', '..', 'examples', 'go');
+  // At ×0.05 the real-network ε is 1 000 scenario ms: sharp enough that a heartbeat a few intervals
+  // late is outside its bound (at ×0.01, 5 000 ms of ε would hide a short interval's misses).
+  const SCALE = '0.05';
+
+  it('completeness and convergence hold for the Go example, and say how many facts they checked', {
+    timeout: 300_000,
+  }, async () => {
+    const r = await flatline(
+      [
+        'check',
+        'completeness,convergence',
+        '--subject',
+        'examples/go/subject.yaml',
+        '--backend',
+        'toxiproxy',
+        '--time-scale',
+        SCALE,
+        '--runs',
+        '2',
+        '--seed',
+        '3',
+      ],
+      { timeoutMs: 280_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const facts = [...r.stderr.matchAll(/PASS (\w+): .* over 2 case\(s\) \((\d+) fact\(s\) checked/g)].map(
+      (m) => [m[1], Number(m[2])],
+    );
+    expect(facts.map(([name]) => name)).toEqual(['completeness', 'convergence']);
+    expect(Number(facts[0]![1])).toBeGreaterThan(0);
+  });
+
+  it('a subject file that wires the miss threshold to a constant is caught by completeness (exit 1, a counterexample)', {
+    timeout: 300_000,
+  }, async () => {
+    // A realistic wiring bug: the program always gets -miss-threshold 6, whatever the scenario says,
+    // so it detects a black hole several intervals after the bound.
+    const original = readFileSync(path.join(GO, 'subject.yaml'), 'utf8');
+    const lines = original.split('\n');
+    const client = lines.findIndex((l) => l.startsWith('client:'));
+    const at = lines.findIndex((l, i) => i > client && l.includes('"{missThreshold}"'));
+    lines[at] = lines[at]!.replace('"{missThreshold}"', '"6"');
+    const buggy = ws.write(
+      'go-buggy.yaml',
+      lines
+        .join('\n')
+        .replace('name: go-heartbeat', 'name: go-buggy')
+        .replace(/^build:\n(?: {2}.*\n)+/m, '')
+        .replace(/command: \.\/bin\/heartbeat/g, `command: ${path.join(GO, 'bin', 'heartbeat')}`),
+    );
+    const r = await flatline(
+      [
+        'check',
+        'completeness',
+        '--subject',
+        buggy,
+        '--backend',
+        'toxiproxy',
+        '--time-scale',
+        SCALE,
+        '--runs',
+        '4',
+        '--seed',
+        '3',
+        '--max-shrinks',
+        '0',
+        '--counterexamples',
+        ws.path('cx'),
+      ],
+      { timeoutMs: 280_000 },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /FAIL completeness: flatline property completeness failed for subject "go-buggy"/,
+    );
+    expect(r.stderr).toMatch(
+      /completeness: .* the client (ended its connection .* after Δ = [\d.]+ ms|never detected it), outside \[/,
+    );
+    expect(r.stderr).toMatch(
+      /npx flatline run .*cx\/completeness-go-buggy-seed\d+\.yaml --backend toxiproxy --time-scale 0\.05 --seed \d+ --subject /,
+    );
+  });
+
+  it('refuses what only the simulator can judge, and the simulator for a subject file (exit 2)', async () => {
+    const all = await flatline([
+      'check',
+      'all',
+      '--subject',
+      'examples/go/subject.yaml',
+      '--backend',
+      'toxiproxy',
+    ]);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toMatch(
+      /hygiene runs on the simulator only: .*determinism runs on the simulator only/,
+    );
+    const sim = await flatline(['check', 'completeness', '--subject', 'examples/go/subject.yaml']);
+    expect(sim.code).toBe(2);
+    expect(sim.stderr).toMatch(/runs as OS processes on real sockets, .*check it with --backend toxiproxy/);
+  });
+});
