@@ -9,10 +9,12 @@ import { referenceSubject } from '../../harness/subjects/reference.ts';
 import { resolveSubject, SUBJECT_SOURCES, subjectNamed } from '../../harness/subjects/registry.ts';
 
 describe('subject registry', () => {
-  it('a built-in name is the built-in subject; anything else is a module path', async () => {
+  it('a built-in name is the built-in subject, a .yaml file external programs, anything else a module path', async () => {
     expect(await resolveSubject('reference')).toBe(referenceSubject);
     expect(subjectNamed('toString')).toBeUndefined();
-    expect(SUBJECT_SOURCES.map((s) => s.kind)).toEqual(['built-in', 'module']);
+    expect(SUBJECT_SOURCES.map((s) => s.kind)).toEqual(['built-in', 'external', 'module']);
+    const external = await resolveSubject('examples/node-reference/subject.yaml');
+    expect(external.external?.file).toMatch(/examples\/node-reference\/subject\.yaml$/);
     const mine = await resolveSubject('examples/my-subject.ts');
     expect(typeof mine.startServer).toBe('function');
     expect(mine).not.toBe(referenceSubject);
