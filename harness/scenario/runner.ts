@@ -138,8 +138,12 @@ export function unrunnableFaults(
       out.push(`fault "${entry.id}" (${entry.fault.type}) cannot run on real processes: ${why}`);
       continue;
     }
+    // The simulator is no way out for programs it cannot run: say the fault is beyond both.
+    const instead = subject?.external
+      ? `the simulator has it but cannot run the programs of subject file ${subject.external.file}, so no backend can make this fault for them; drop it from the scenario`
+      : INSTEAD[missing[0]!];
     out.push(
-      `fault "${entry.id}" (${entry.fault.type}) cannot run on the ${kind} backend: it needs ${missing.join(' and ')}, which only the simulator has (Toxiproxy cannot make it); ${INSTEAD[missing[0]!]}`,
+      `fault "${entry.id}" (${entry.fault.type}) cannot run on the ${kind} backend: it needs ${missing.join(' and ')}, which only the simulator has (Toxiproxy cannot make it); ${instead}`,
     );
   }
   return out;
