@@ -40,7 +40,10 @@ reportOptions(
     .option('-s, --seed <n>', 'seed of the run (default: the scenario’s, else 1)')
     .option('-t, --time-scale <factor>', 'toxiproxy: real ms per scenario ms, e.g. 0.01 (default 0.01)')
     .option('--json', 'print the results as a JSON array on stdout')
-    .option('--subject <module>', 'a module exporting your Subject (default: the reference implementation)')
+    .option(
+      '--subject <name|module|file.yaml>',
+      'what runs: a built-in (reference, socket.io, mqtt, grpc, nats), a module exporting your Subject, or a subject file of programs in any language (docs/external-subjects.md; --backend toxiproxy) (default: reference)',
+    )
     .option('-q, --quiet', 'no progress output'),
 ).action(async (patterns: string[], o) => {
   exitCode = await runCommand(patterns, o, argv);
