@@ -111,7 +111,7 @@ describe.concurrent('--help exits 0 and names the options', { timeout: TEST_TIME
         '--seed <n>',
         '--time-scale <factor>',
         '--json',
-        '--subject <module>',
+        '--subject <name|module|file.yaml>',
         '--quiet',
         '--report <file.html>',
         '--junit <file.xml>',
