@@ -1,13 +1,24 @@
 /**
  * `--subject ./my-subject.ts`: a user's implementation, loaded as a module that exports a Subject
- * (default export, or a named `subject`). TypeScript works because the bin registers tsx.
+ * (default export, or a named `subject`). TypeScript goes through tsx: the bin registers it when it
+ * runs from flatline's sources; the compiled package registers it here, the first time a .ts module
+ * is asked for, so a run without one never pays for it.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Subject } from '../backend.ts';
 import { SubjectError } from './errors.ts';
 
+const TYPESCRIPT = Symbol.for('flatline.typescript');
+const TS_FILE = /\.[cm]?tsx?$/;
+
 async function importModule(url: string): Promise<Record<string, unknown>> {
+  const global = globalThis as { [TYPESCRIPT]?: boolean };
+  if (TS_FILE.test(url) && !global[TYPESCRIPT]) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    global[TYPESCRIPT] = true;
+  }
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (e) {

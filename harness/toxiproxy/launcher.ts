@@ -10,22 +10,23 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 export const TOXIPROXY_VERSION = '2.12.0';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SUPERVISOR = join(HERE, '..', 'external', 'supervisor.mjs');
-/** The repository root (harness/toxiproxy/ is two levels down). */
-export const PROJECT_ROOT = resolve(HERE, '..', '..');
+/** The repository root, or the installed package's (harness/package-root.ts). */
+export const PROJECT_ROOT = PACKAGE_ROOT;
 const EXE = process.platform === 'win32' ? '.exe' : '';
 export const TOOLS_BINARY = join(PROJECT_ROOT, 'tools', 'bin', `toxiproxy-server${EXE}`);
 
 export const HOW_TO_GET_TOXIPROXY =
-  `run \`npm run setup\` (builds toxiproxy-server ${TOXIPROXY_VERSION} into tools/bin with Go), ` +
-  `put toxiproxy-server ${TOXIPROXY_VERSION} on PATH, or start one with ` +
+  `run \`npm run setup\` in flatline's repository (builds toxiproxy-server ${TOXIPROXY_VERSION} into tools/bin with Go), ` +
+  `put toxiproxy-server ${TOXIPROXY_VERSION} on PATH (Toxiproxy's release binary, or \`go install github.com/Shopify/toxiproxy/v2/cmd/server@v${TOXIPROXY_VERSION}\` renamed to toxiproxy-server), or start one with ` +
   '`docker compose up -d --wait toxiproxy` and set TOXIPROXY_URL=http://127.0.0.1:8474';
 
 export type ToxiproxyLaunchErrorKind =

@@ -10,8 +10,8 @@
  * pings stall too, and the heartbeat's bound is longer than the 8 s stall). Process faults are real
  * signals: the pause scenario's SIGSTOP, and a crash (SIGKILL, restart after the delay).
  *
- * Tolerance: every bound is widened by the runner's real-network ε, 50 real ms (5 000 scenario ms
- * at ×0.01); the instants checked here are checked against those widened bounds.
+ * Tolerance: every bound is widened by the runner's real-network ε, 50 real ms (2 500 scenario ms
+ * at ×0.02); the instants checked here are checked against those widened bounds.
  */
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ describeToxiproxy('the Go example through real Toxiproxy', () => {
     await go.external!.prepare();
   }, 300_000);
 
-  async function run(s: Scenario, file?: string, timeScale = 0.01): Promise<ScenarioResult> {
+  async function run(s: Scenario, file?: string, timeScale = 0.02): Promise<ScenarioResult> {
     const backend = await createToxiproxyBackend({ server: server(), timeScale });
     try {
       return await runScenario(s, {
@@ -69,7 +69,9 @@ describeToxiproxy('the Go example through real Toxiproxy', () => {
   ];
   // Toxiproxy's slicer sleeps `delay` µs between pieces, and a Go sleep that short lasts tens of µs
   // or more: at ×0.01 a sliced pong would take most of its 20 real ms timeout. At ×0.1 it does not.
-  const scaleOf = (name: string) => (name === 'slicer' ? 0.1 : 0.01);
+  // The latency scenarios sit within milliseconds of the pong timeout: at ×0.05 a busy CI machine's
+  // scheduling delays stay well inside the margin they leave; the rest run at ×0.02.
+  const scaleOf = (name: string) => (name === 'slicer' ? 0.1 : name.startsWith('latency-') ? 0.05 : 0.02);
   for (const name of passing) {
     it(`${name}: every expectation holds`, { timeout: 60_000 }, async () => {
       const file = `scenarios/${name}.yaml`;

@@ -6,8 +6,8 @@
  * event channel switched off it is still judged: detection and reconnect times from the proxy side
  * alone, within the same bounds; only the reason is then unknown.
  *
- * Real-network tolerance: the runner widens every bound by ε = 50 real ms (5 000 scenario ms at
- * ×0.01), as for every real run; the comparisons here are of verdicts, not of instants.
+ * Real-network tolerance: the runner widens every bound by ε = 50 real ms (2 500 scenario ms at
+ * ×0.02), as for every real run; the comparisons here are of verdicts, not of instants.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { createToxiproxyBackend } from '../../harness/toxiproxy/backend.ts';
 import { Workspace } from '../cli/cli.ts';
 import { describeToxiproxy, useToxiproxyServer } from '../toxiproxy/support.ts';
 
-const TIME_SCALE = 0.01;
+const TIME_SCALE = 0.02;
 const EXAMPLE = path.resolve(import.meta.dirname, '..', '..', 'examples', 'node-reference');
 
 let ws: Workspace;
