@@ -4,8 +4,7 @@
  */
 
 import { VirtualEscapeError } from '../process/errors.ts';
-import { ScenarioError } from '../scenario/errors.ts';
-import { RunError } from '../scenario/runner.ts';
+import { RunError, ScenarioError } from '../scenario/errors.ts';
 import { SubjectError } from '../subjects/errors.ts';
 import { FaultProxyError } from '../toxics/vocabulary.ts';
 import { ToxiproxyLaunchError } from '../toxiproxy/launcher.ts';

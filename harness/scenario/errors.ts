@@ -50,3 +50,15 @@ export class ScenarioError extends Error {
     this.detail = first.message;
   }
 }
+
+/** Raised for a scenario the runner cannot run as asked (wrong backend, unknown subject, unsupported fault). */
+export class RunError extends Error {
+  constructor(
+    readonly scenario: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`scenario "${scenario}": ${message}`, options);
+    this.name = 'RunError';
+  }
+}

@@ -41,6 +41,7 @@ import type { Bound, ExpectationVerdict, ScenarioResult, Side } from '../result.
 import { SubjectError } from '../subjects/errors.ts';
 import type { ReferenceConfig } from '../subjects/reference-config.ts';
 import { BUILT_IN_SUBJECTS, subjectNamed } from '../subjects/registry.ts';
+import { RunError } from './errors.ts';
 import { evaluate } from './expectations.ts';
 import { ExternalCast } from './external-cast.ts';
 import { referenceConfigOf, type Scenario } from './schema.ts';
@@ -73,19 +74,7 @@ export interface RunOptions {
   drainLimit?: number;
 }
 
-/** Raised for a scenario the runner cannot run as asked (wrong backend, unknown subject, unsupported fault). */
-export class RunError extends Error {
-  constructor(
-    readonly scenario: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(`scenario "${scenario}": ${message}`, options);
-    this.name = 'RunError';
-  }
-}
-
-export { BUILT_IN_SUBJECTS };
+export { BUILT_IN_SUBJECTS, RunError };
 
 const SERVER_HOST = 'server';
 const PROXY_HOST = 'toxiproxy';
