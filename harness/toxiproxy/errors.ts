@@ -18,7 +18,12 @@ export class ToxiproxyApiError extends FaultProxyError {
     request: string,
     options?: { cause?: unknown },
   ) {
-    super(kind, `${serverMessage} (HTTP ${where.status ?? '—'} from ${request})`, where);
+    // A request that got no answer has no status: say so, never a status nobody sent.
+    super(
+      kind,
+      `${serverMessage} (${where.status === undefined ? `no HTTP answer to ${request}` : `HTTP ${where.status} from ${request}`})`,
+      where,
+    );
     this.name = 'ToxiproxyApiError';
     this.serverMessage = serverMessage;
     this.request = request;
@@ -58,7 +63,9 @@ export function errorKind(status: number, message: string): FaultProxyErrorKind 
     case 503:
       return 'unavailable';
     default:
-      return 'bad_request';
+      // Toxiproxy sends no other 5xx: a 502 or 504 is something else answering at its address (a
+      // gateway, another server), which is the infrastructure's fault, not the request's.
+      return status >= 500 ? 'unavailable' : 'bad_request';
   }
 }
 
@@ -77,6 +84,7 @@ export function errorFromResponse(
   body: string,
   method: string,
   path: string,
+  kind?: FaultProxyErrorKind,
 ): ToxiproxyApiError {
   let message = body.trim();
   try {
@@ -85,7 +93,7 @@ export function errorFromResponse(
   } catch {}
   if (message === '') message = `empty response`;
   return new ToxiproxyApiError(
-    errorKind(status, message),
+    kind ?? errorKind(status, message),
     message,
     { ...placeOf(path), status },
     `${method} ${path}`,
@@ -105,13 +113,7 @@ export function errorFromTransport(
   const message = timedOut
     ? `Toxiproxy at ${url} did not answer within ${timeoutMs} ms`
     : `cannot reach Toxiproxy at ${url}: ${e.cause?.code ?? e.cause?.message ?? e.message ?? String(err)}`;
-  return new ToxiproxyApiError(
-    'unavailable',
-    message,
-    { ...placeOf(path), status: 503 },
-    `${method} ${path}`,
-    {
-      cause: err,
-    },
-  );
+  return new ToxiproxyApiError('unavailable', message, placeOf(path), `${method} ${path}`, {
+    cause: err,
+  });
 }

@@ -38,16 +38,19 @@ export class ToxiproxyHttp extends HttpClient {
 
   /** A request whose JSON answer is parsed; an empty answer (204) is undefined. */
   async send(method: string, url: string, body?: unknown): Promise<unknown> {
-    const { text, path } = await this.exchange(method, url, body);
+    const { text, path, status } = await this.exchange(method, url, body);
     if (text.length === 0) return undefined;
     try {
       return JSON.parse(text);
     } catch {
+      // Whatever answered is not a working Toxiproxy: an infrastructure problem (exit 3), with the
+      // status it really sent. Only a printable prefix of the body is echoed.
       throw errorFromResponse(
-        502,
-        `Toxiproxy answered ${method} ${path} with non-JSON: ${text.slice(0, 200)}`,
+        status,
+        `Toxiproxy answered ${method} ${path} with non-JSON: ${JSON.stringify(text.slice(0, 120))}`,
         method,
         path,
+        'unavailable',
       );
     }
   }
@@ -60,7 +63,7 @@ export class ToxiproxyHttp extends HttpClient {
     method: string,
     url: string,
     body?: unknown,
-  ): Promise<{ text: string; path: string }> {
+  ): Promise<{ text: string; path: string; status: number }> {
     const path = this.pathOf(url);
     const init: RequestInit = { method, signal: AbortSignal.timeout(this.timeoutMs) };
     if (body !== undefined) {
@@ -76,6 +79,6 @@ export class ToxiproxyHttp extends HttpClient {
       throw errorFromTransport(err, this.baseUrl, method, path, this.timeoutMs);
     }
     if (!response.ok) throw errorFromResponse(response.status, text, method, path);
-    return { text, path };
+    return { text, path, status: response.status };
   }
 }

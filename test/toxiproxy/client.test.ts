@@ -5,6 +5,7 @@
  */
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, exitCodeFor } from '../../harness/cli/exit.ts';
 import {
   FaultProxyError,
   TOXIC_ATTRIBUTES,
@@ -44,6 +45,9 @@ describe('error kinds from Toxiproxy status + message (api.go messages)', () => 
     ],
     [500, 'listen tcp 127.0.0.1:1: bind: address already in use', 'listen_failed'],
     [503, 'Service Unavailable', 'unavailable'],
+    // Not Toxiproxy's: a gateway or another server at its address is an infrastructure problem.
+    [502, '<html>Bad Gateway</html>', 'unavailable'],
+    [504, 'Gateway Timeout', 'unavailable'],
   ] as const)('HTTP %i "%s" → %s', (status, message, kind) => {
     expect(errorKind(status, message)).toBe(kind);
   });
@@ -323,8 +327,36 @@ describeToxiproxy('typed client on real Toxiproxy 2.12.0', () => {
       const elapsed = performance.now() - start;
       expect(err).toMatchObject({ kind: 'unavailable' });
       expect(err.message).toContain('did not answer within 200 ms');
+      // No answer came, so no status is claimed (it once said HTTP 503).
+      expect(err.message).toMatch(/\(no HTTP answer to GET \/proxies\)$/);
+      expect(err.message).not.toMatch(/HTTP \d/);
+      expect(exitCodeFor(err)).toBe(EXIT.unreachable);
       expect(elapsed).toBeGreaterThanOrEqual(190);
       expect(elapsed).toBeLessThan(2000);
+    });
+
+    it('a server that answers 200 with HTML, not JSON: unavailable (exit 3), its status, the body quoted short', async () => {
+      const html = net.createServer((socket) => {
+        socket.once('data', () => {
+          const body = `<html>${'x'.repeat(5000)}</html>`;
+          socket.end(
+            `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+          );
+        });
+      });
+      await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (html.address() as net.AddressInfo).port;
+        const err = await caught(new ToxiproxyClient({ url: `http://127.0.0.1:${port}` }).listProxies());
+        expect(err).toMatchObject({ kind: 'unavailable', status: 200 });
+        expect(err.message).toMatch(
+          /^Toxiproxy answered GET \/proxies with non-JSON: "<html>x+" \(HTTP 200 from GET \/proxies\)$/,
+        );
+        expect(err.message.length).toBeLessThan(300);
+        expect(exitCodeFor(err)).toBe(EXIT.unreachable);
+      } finally {
+        await new Promise<void>((resolve) => html.close(() => resolve()));
+      }
     });
 
     it('nothing listening: unavailable with ECONNREFUSED', async () => {
