@@ -130,3 +130,33 @@ describeWithBinary('flatline run --backend toxiproxy: SIGINT mid-run', () => {
     TEST_TIMEOUT,
   );
 });
+
+describeWithBinary('flatline run --backend toxiproxy: a finished run', () => {
+  it(
+    'exits within 2 s of its last result line, its own toxiproxy-server stopped (it once lingered 5 s)',
+    async () => {
+      requireBinary();
+      const scenario = ws.write('short.yaml', blackholeScenario({ name: 'finishes', duration: '2m' }));
+      const cli = startFlatline(['run', scenario, '--backend', 'toxiproxy', '--time-scale', '0.01'], {
+        env: { TOXIPROXY_URL: '' },
+      });
+      let summaryAt: number | undefined;
+      await waitUntil(
+        () => {
+          if (summaryAt === undefined && /\d+ passed, \d+ failed/.test(cli.stderr()))
+            summaryAt = performance.now();
+          return summaryAt !== undefined || cli.child.exitCode !== null;
+        },
+        60_000,
+        'the run to print its summary',
+      );
+      const run = await cli.done;
+      const lingered = performance.now() - summaryAt!;
+      expect(run.code, run.stderr).toBe(0);
+      // Tolerance: 2 s covers stopping toxiproxy-server (SIGTERM, it exits in milliseconds) on a busy
+      // machine; the bug held the exit for the supervisor's whole 5 s grace.
+      expect(lingered).toBeLessThan(2000);
+    },
+    TEST_TIMEOUT,
+  );
+});
