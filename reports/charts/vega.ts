@@ -57,6 +57,64 @@ const THEME: Config = {
   text: { font: SANS, fontSize: 10 },
 };
 
+/** Rough width in px of `text` in the report's sans font (real glyphs average ~0.6 em). */
+export function textWidth(text: string, fontSize: number): number {
+  return Math.ceil(text.length * fontSize * 0.62);
+}
+
+/**
+ * Splits a label into lines of at most `maxChars` characters: first at its " · " separators (a
+ * line break replaces the separator), then at spaces, and inside a word (after a - / _ . : when it
+ * can) only when the word alone is longer than a line. Charts draw every line (vega text takes an
+ * array), so nothing is cut off with an ellipsis.
+ */
+export function wrapText(text: string, maxChars: number): string[] {
+  const limit = Math.max(4, Math.floor(maxChars));
+  const fill = (parts: string[], sep: string, split: (part: string) => string[]): string[] => {
+    const lines: string[] = [];
+    let line = '';
+    for (const part of parts) {
+      if (line !== '' && line.length + sep.length + part.length <= limit) {
+        line = `${line}${sep}${part}`;
+        continue;
+      }
+      if (line !== '') lines.push(line);
+      const pieces = part.length <= limit ? [part] : split(part);
+      lines.push(...pieces.slice(0, -1));
+      line = pieces.at(-1) ?? '';
+    }
+    if (line !== '') lines.push(line);
+    return lines;
+  };
+  // a word longer than a line breaks after its last - / _ . : that fits, else at the limit
+  const chop = (word: string): string[] => {
+    const lines: string[] = [];
+    let rest = word;
+    while (rest.length > limit) {
+      const head = rest.slice(0, limit);
+      const at = Math.max(...['-', '/', '_', '.', ':'].map((c) => head.lastIndexOf(c)));
+      const cut = at >= limit / 3 ? at + 1 : limit;
+      lines.push(rest.slice(0, cut));
+      rest = rest.slice(cut);
+    }
+    return [...lines, rest];
+  };
+  const words = (segment: string) =>
+    fill(
+      segment.split(/\s+/).filter((w) => w !== ''),
+      ' ',
+      chop,
+    );
+  return fill(
+    text
+      .split(' · ')
+      .map((t) => t.trim())
+      .filter((t) => t !== ''),
+    ' · ',
+    words,
+  );
+}
+
 function collectingLogger(warnings: string[]): ReturnType<typeof vega.logger> {
   return vega.logger(vega.Warn, 'warn', (_method, _level, args) => {
     warnings.push(args.map((a) => String(a)).join(' '));

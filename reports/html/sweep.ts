@@ -93,7 +93,7 @@ function recommendation(sweep: SweepResult, summaries: ConfigSummary[]): Html {
   )}</span></div>${bestBlock}<p class="note" id="why"><b>Why:</b> ${rec.why}</p>${runnerBlock}${rejected}</section>`;
 }
 
-async function heatmaps(sweep: SweepResult): Promise<Html> {
+async function heatmaps(sweep: SweepResult, width: number): Promise<Html> {
   const isBest = (c: SweepCell['config']) => sameConfig(c, sweep.recommendation.best);
   const metrics = [
     {
@@ -112,13 +112,15 @@ async function heatmaps(sweep: SweepResult): Promise<Html> {
         value: (c: SweepCell) => c.falseDetectionRate,
         text: (v: number) => fmtNum(v, 2),
         scheme: 'oranges',
+        // 0 false detections is "nothing": neutral grey, whatever the other cells hold
+        zeroIsNothing: true,
       },
     },
   ];
   const charts = await Promise.all(
     metrics.map(async (m) => {
       const chart = await renderChart(
-        heatmapSpec(sweep.cells, m.metric, isBest),
+        heatmapSpec(sweep.cells, m.metric, isBest, undefined, width),
         `heatmap '${m.metric.title}'`,
       );
       return figure(chart.svg, html`class="heatmap" data-metric="${m.id}"`);
@@ -147,8 +149,10 @@ async function spread(sweep: SweepResult, summaries: ConfigSummary[], width: num
       : [],
   );
   if (rows.length === 0) return html``;
+  // the plot takes the width the configuration labels leave (vega sizes them at 0.8 em a character)
+  const labelWidth = Math.max(...rows.map((r) => r.label.length)) * 8;
   const chart = await renderChart(
-    spreadSpec(rows, groups, PALETTE.slice(0, groups.length), width - 320),
+    spreadSpec(rows, groups, PALETTE.slice(0, groups.length), Math.max(320, width - labelWidth - 40)),
     'detection spread',
   );
   return html`<section class="card" id="spread"><div class="card-head"><h2>Detection time per configuration</h2><span class="sub">over ${sweep.seeds.length} seeds</span></div>${figure(
@@ -287,7 +291,7 @@ export async function renderSweepHtml(sweep: SweepResult, meta: ReportMeta = {})
     meta.generatedAt ? ` · ${meta.generatedAt}` : ''
   }</span>`;
   const body = html`${recommendation(sweep, summaries)}
-${await heatmaps(sweep)}
+${await heatmaps(sweep, width)}
 ${await spread(sweep, summaries, width)}
 <section class="card" id="cells-section"><div class="card-head"><h2>Every cell</h2><span class="sub">${sweep.seeds.length} seeds per cell · times in ms unless marked · T_D detection, T_M mistake duration, T_MR mistake recurrence, P_A query accuracy · heartbeat overhead per connection-hour both ways (client pings + server pongs) · tolerance: added latency tolerated (client T − r, server R − I)</span></div><p class="note">Goals: ${join(
     sweep.goals.map((g, i) => html`<b>${i + 1}</b> ${g}`),
