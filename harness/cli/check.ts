@@ -3,15 +3,36 @@
  * line, and `flatline replay --property P --seed N --path X` replays one fast-check counterexample.
  * A failure prints the violations, the seed/path and the flatline command, and writes the shrunk
  * timeline as a scenario file.
+ *
+ * `--shard i/n` (with the same --seed everywhere) runs every n-th of the runs `property#index`, each
+ * fast-check's case of that index run alone; `flatline merge` joins the shards into the unsharded
+ * reports (joinCheckRuns). `--results` alone is the 1/1 case: the check as usual, plus the file.
  */
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DEFAULT_TIME_SCALE } from '../backends.ts';
-import { checkProperty, PROPERTY_NAMES, type PropertyName, properties } from '../property/index.ts';
+import { heldReport } from '../property/check.ts';
+import {
+  type CheckReport,
+  checkProperty,
+  PROPERTY_NAMES,
+  type PropertyName,
+  properties,
+} from '../property/index.ts';
 import { SIM_ONLY } from '../property/properties.ts';
 import { referenceSubject } from '../subjects/reference.ts';
 import { resolveSubject } from '../subjects/registry.ts';
 import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { EXIT, UsageError } from './exit.ts';
+import {
+  defaultResultsPath,
+  formatShard,
+  parseShard,
+  type Shard,
+  shardHead,
+  shareOf,
+  writeShardFile,
+} from './shard.ts';
 
 export interface CheckFlags {
   subject?: string;
@@ -23,6 +44,26 @@ export interface CheckFlags {
   counterexamples?: string;
   maxShrinks?: string;
   json?: boolean;
+  /** `i/n`: run every n-th of the runs (property by property, run index by run index). */
+  shard?: string;
+  /** Write this check's result file (JSON) for `flatline merge`. */
+  results?: string;
+}
+
+/**
+ * One run of a sharded check (`property#index`): fast-check's case `index` of the one seed, run alone
+ * (`path: index`, one run), shrunk if it fails. Its report's counts add up to the unsharded report's.
+ */
+export interface CheckRunResult {
+  id: string;
+  property: PropertyName;
+  run: number;
+  /** skipped: an earlier run of the property failed in this shard, so the check stops there. */
+  outcome: 'passed' | 'failed' | 'skipped';
+  /** fast-check's report of this one run (with its shrinking, if it failed). */
+  report?: CheckReport;
+  /** The counterexample file it wrote, to be written again where the shards are merged. */
+  counterexample?: { file: string; text: string };
 }
 
 function propertyNames(spec: string): PropertyName[] {
@@ -44,7 +85,12 @@ function integer(flag: string, value: string | undefined, min: number): number |
   return n;
 }
 
-export async function checkCommand(spec: string, o: CheckFlags): Promise<number> {
+export async function checkCommand(
+  spec: string,
+  o: CheckFlags,
+  argv: readonly string[] = process.argv.slice(2),
+): Promise<number> {
+  const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const names = propertyNames(spec);
   const backend = o.backend ?? 'sim';
   if (backend !== 'sim' && backend !== 'toxiproxy') {
@@ -75,7 +121,17 @@ export async function checkCommand(spec: string, o: CheckFlags): Promise<number>
   const numRuns = integer('--runs', o.runs, 1) ?? (backend === 'sim' ? 20 : 3);
   // A real case costs seconds: shrink less there by default.
   const maxShrinkRuns = integer('--max-shrinks', o.maxShrinks, 0) ?? (backend === 'sim' ? 150 : 20);
-  const seed = integer('--seed', o.seed, -0x80000000);
+  let seed = integer('--seed', o.seed, -0x80000000);
+  const split = shard !== undefined || o.results !== undefined;
+  if (split && o.path !== undefined)
+    throw new UsageError('--path replays one counterexample: it does not take --shard or --results');
+  if (shard && shard.count > 1 && seed === undefined) {
+    throw new UsageError(
+      `--shard ${formatShard(shard)} needs --seed: every shard must draw the same cases (e.g. --seed $GITHUB_RUN_ID, the same in every shard)`,
+    );
+  }
+  // fast-check's own default, drawn once here so that every run of the check shares it.
+  if (split) seed ??= Date.now() ^ (Math.random() * 0x100000000);
   if (o.path !== undefined && seed === undefined)
     throw new UsageError('--path needs the --seed it came from');
   if (o.path !== undefined && names.length !== 1)
@@ -86,6 +142,16 @@ export async function checkCommand(spec: string, o: CheckFlags): Promise<number>
     server = await startToxiproxy();
   }
   try {
+    if (split) {
+      return await checkShard(
+        names,
+        subject,
+        o,
+        { numRuns, maxShrinkRuns, seed: seed! },
+        server && { server, timeScale: timeScale ?? DEFAULT_TIME_SCALE },
+        { shard: shard ?? { index: 1, count: 1 }, argv, backend, timeScale },
+      );
+    }
     return await checkAll(
       names,
       subject,
@@ -128,6 +194,154 @@ async function checkAll(
   return failed ? EXIT.fail : EXIT.pass;
 }
 
+/**
+ * A property's report from its runs (`runOf(k)`: run k's result), as fc.check over all of them makes
+ * it: the first failing run with its shrinking, after the runs before it, which all held; or every
+ * run held. This is how merge joins the shards of a check, and how `check --results` reports.
+ */
+export function joinCheckRuns(
+  property: string,
+  numRuns: number,
+  runOf: (run: number) => CheckRunResult | undefined,
+): { report: CheckReport; failure?: CheckRunResult } {
+  const runs = Array.from({ length: numRuns }, (_, k) => {
+    const r = runOf(k);
+    if (!r) throw new UsageError(`no result for run ${property}#${k}`);
+    return r;
+  });
+  const k = runs.findIndex((r) => r.outcome === 'failed');
+  const before = k < 0 ? runs : runs.slice(0, k);
+  const skipped = before.find((r) => r.outcome !== 'passed' || !r.report);
+  if (skipped)
+    throw new UsageError(`run ${skipped.id} was skipped, but no earlier run of ${property} failed`);
+  const sum = (key: 'numRuns' | 'cases' | 'checked') => before.reduce((n, r) => n + r.report![key], 0);
+  if (k < 0) {
+    const first = before[0]!.report!;
+    return {
+      report: heldReport({
+        property: first.property,
+        subject: first.subject,
+        seed: first.seed,
+        numRuns: sum('numRuns'),
+        numShrinks: 0,
+        cases: sum('cases'),
+        checked: sum('checked'),
+      }),
+    };
+  }
+  const failure = runs[k]!;
+  const f = failure.report!;
+  return {
+    report: {
+      ...f,
+      numRuns: sum('numRuns') + f.numRuns,
+      cases: sum('cases') + f.cases,
+      checked: sum('checked') + f.checked,
+    },
+    failure,
+  };
+}
+
+/** Every run of a check, in the unsharded order: property by property, run index by run index. */
+export function checkItems(
+  names: readonly PropertyName[],
+  numRuns: number,
+): { id: string; property: PropertyName; run: number }[] {
+  return names.flatMap((property) =>
+    Array.from({ length: numRuns }, (_, run) => ({ id: `${property}#${run}`, property, run })),
+  );
+}
+
+/**
+ * `check --shard i/n` (and `check --results`, the 1/1 case): this shard's runs, each fast-check's
+ * case of its index under the one seed, run alone and shrunk if it fails. A property stops at its
+ * first failure here, as fc.check does; merge takes the earliest failure across the shards, so the
+ * joined report is the unsharded one (the counts of the runs before it, its shrinking, its path).
+ */
+async function checkShard(
+  names: PropertyName[],
+  subject: Awaited<ReturnType<typeof resolveSubject>>,
+  o: CheckFlags,
+  { numRuns, maxShrinkRuns, seed }: { numRuns: number; maxShrinkRuns: number; seed: number },
+  real: { server: ToxiproxyServer; timeScale: number } | undefined,
+  run: { shard: Shard; argv: readonly string[]; backend: string; timeScale: number | undefined },
+): Promise<number> {
+  const items = checkItems(names, numRuns);
+  const mine = shareOf(items, run.shard);
+  const whole = run.shard.count === 1;
+  const results: CheckRunResult[] = [];
+  const reports: CheckReport[] = [];
+  let failed = 0;
+  for (const name of names) {
+    const property = properties[name](subject as never, {
+      ...(o.subject ? { subjectModule: o.subject } : {}),
+      ...(real ? { real } : {}),
+    });
+    const runs = mine.filter((i) => i.property === name);
+    let failure: CheckRunResult | undefined;
+    let checked = 0;
+    for (const item of runs) {
+      if (failure) {
+        results.push({ ...item, outcome: 'skipped' });
+        continue;
+      }
+      const report = await checkProperty(property, {
+        numRuns: 1,
+        maxShrinkRuns,
+        throwOnFailure: false,
+        seed,
+        path: String(item.run),
+        ...(o.counterexamples ? { counterexamples: o.counterexamples } : {}),
+      });
+      const result: CheckRunResult = { ...item, outcome: report.passed ? 'passed' : 'failed', report };
+      checked += report.checked;
+      if (!report.passed) {
+        failure = result;
+        if (report.file)
+          result.counterexample = { file: report.file, text: await readFile(report.file, 'utf8') };
+      }
+      results.push(result);
+    }
+    if (failure) failed++;
+    if (whole) {
+      // check --results: this is the whole check, so it prints what check prints.
+      const { report } = joinCheckRuns(name, numRuns, (k) => results.find((r) => r.id === `${name}#${k}`));
+      reports.push(report);
+      if (!o.json) process.stderr.write(`${report.passed ? 'PASS' : 'FAIL'} ${name}: ${report.message}\n`);
+    } else if (!o.json) {
+      const done = runs.length - results.filter((r) => r.property === name && r.outcome === 'skipped').length;
+      process.stderr.write(
+        failure
+          ? `FAIL ${name} (run ${failure.run}, shard ${formatShard(run.shard)}): ${failure.report!.message}\n`
+          : `PASS ${name}: ${done} of ${numRuns} run(s) in shard ${formatShard(run.shard)} (${checked} fact(s) checked, fast-check seed ${seed})\n`,
+      );
+    }
+  }
+  const code = failed ? EXIT.fail : EXIT.pass;
+  if (o.json) process.stdout.write(`${JSON.stringify(whole ? reports : results, null, 2)}\n`);
+  await writeShardFile(o.results ?? defaultResultsPath(run.shard), {
+    ...shardHead(
+      'check',
+      run.shard,
+      run.argv,
+      {
+        properties: names,
+        runs: numRuns,
+        seed,
+        maxShrinks: maxShrinkRuns,
+        backend: run.backend,
+        timeScale: run.timeScale ?? null,
+        subject: o.subject ?? null,
+        counterexamples: o.counterexamples ?? null,
+      },
+      items.map(({ id }) => ({ id })),
+      code,
+    ),
+    results,
+  });
+  return code;
+}
+
 export function registerCheck(program: Command, setExit: (code: number) => void): void {
   program
     .command('check')
@@ -151,5 +365,13 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .option('--max-shrinks <n>', 'runs spent shrinking a failure (default 150 on sim, 20 on toxiproxy)')
     .option('--counterexamples <dir>', 'where shrunk counterexamples are written as scenario files')
     .option('--json', 'print the reports as JSON')
+    .option(
+      '--shard <i/n>',
+      'run every n-th run (property by property, run index by run index), starting at the i-th; needs --seed (the same in every shard); join the shards with flatline merge',
+    )
+    .option(
+      '--results <file.json>',
+      'write the result file for flatline merge (default with --shard: out/shard-<i>-of-<n>.json)',
+    )
     .action(async (spec: string, o: CheckFlags) => setExit(await checkCommand(spec, o)));
 }

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { checkCommand, registerCheck } from './check.ts';
 import { describeError, EXIT, exitCodeFor, UsageError } from './exit.ts';
+import { registerMerge } from './merge.ts';
 import { parseResultsJson, writeReports } from './reports.ts';
 import { openResources, runCommand } from './run.ts';
 import { registerSweep } from './sweep.ts';
@@ -44,7 +45,15 @@ reportOptions(
       '--subject <name|module|file.yaml>',
       'what runs: a built-in (reference, socket.io, mqtt, grpc, nats), a module exporting your Subject, or a subject file of programs in any language (docs/external-subjects.md; --backend toxiproxy) (default: reference)',
     )
-    .option('-q, --quiet', 'no progress output'),
+    .option('-q, --quiet', 'no progress output')
+    .option(
+      '--shard <i/n>',
+      'run every n-th scenario file (sorted by path) from the i-th; join with flatline merge',
+    )
+    .option(
+      '--results <file.json>',
+      'write the result file for flatline merge (--shard: out/shard-<i>-of-<n>.json)',
+    ),
 ).action(async (patterns: string[], o) => {
   exitCode = await runCommand(patterns, o, argv);
 });
@@ -82,6 +91,9 @@ registerCheck(program, (code) => {
   exitCode = code;
 });
 registerSweep(program, (code) => {
+  exitCode = code;
+});
+registerMerge(program, (code) => {
   exitCode = code;
 });
 

@@ -34,6 +34,17 @@ export function parseResultsJson(text: string): unknown {
   );
 }
 
+/**
+ * When reports say they were made: now, or SOURCE_DATE_EPOCH (whole seconds since 1970, the
+ * reproducible-builds convention) when it is set, so that two runs — or a `flatline merge` and the
+ * unsharded run — write byte-identical reports.
+ */
+export function generatedAt(env: NodeJS.ProcessEnv = process.env): string {
+  const epoch = env.SOURCE_DATE_EPOCH?.trim();
+  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString();
+  return new Date().toISOString();
+}
+
 export async function writeReports(
   input: ScenarioResult[] | SweepResult,
   flags: ReportFlags,
@@ -47,7 +58,7 @@ export async function writeReports(
   if (!wanted.some(([path]) => path)) return;
   // Loaded only when a report is asked for: the HTML renderer brings vega, seconds of start-up.
   const { renderReport } = await import('../../reports/index.ts');
-  const meta = { command, generatedAt: new Date().toISOString() };
+  const meta = { command, generatedAt: generatedAt() };
   for (const [path, format] of wanted) {
     if (!path) continue;
     const text = await renderReport(format, input, meta);

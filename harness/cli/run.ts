@@ -13,6 +13,16 @@ import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
 import { stringifyResults, writeReports } from './reports.ts';
+import {
+  defaultResultsPath,
+  digest,
+  formatShard,
+  parseShard,
+  type Shard,
+  shardHead,
+  shareOf,
+  writeShardFile,
+} from './shard.ts';
 
 export interface RunCommandOptions {
   backend: string;
@@ -24,6 +34,17 @@ export interface RunCommandOptions {
   markdown?: string;
   subject?: string;
   quiet?: boolean;
+  /** `i/n`: run every n-th scenario file (sorted by path), starting at the i-th. */
+  shard?: string;
+  /** Write the result file (JSON) that `flatline merge` joins. */
+  results?: string;
+}
+
+/** What `run --shard`/`--results` writes beside the head: a ScenarioResult per scenario file run. */
+export interface RunShardResult {
+  /** The scenario file, as the item's id. */
+  id: string;
+  result: ScenarioResult;
 }
 
 /** What must be closed if the run is interrupted. */
@@ -103,7 +124,13 @@ async function parityCommand(
 }
 
 export async function runCommand(patterns: string[], o: RunCommandOptions, argv: string[]): Promise<number> {
+  const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const backend = parseBackend(o.backend);
+  if (backend === 'both' && (shard || o.results !== undefined)) {
+    throw new UsageError(
+      '--backend both (parity) cannot be sharded: shard --backend sim and --backend toxiproxy as two runs',
+    );
+  }
   const seed = parseNumber(
     '--seed',
     o.seed,
@@ -125,8 +152,14 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
   checkRunnable(loaded, backend === 'both' ? 'sim' : backend, subject);
   if (backend === 'both') return parityCommand(loaded, o, argv, { seed, timeScale, subject });
 
+  const mine = shareOf(loaded, shard);
   const progress = createProgress(process.stderr, o.quiet || o.json === true);
-  progress.start(loaded.length);
+  progress.start(mine.length);
+  if (shard && !o.quiet && !o.json) {
+    process.stderr.write(
+      `shard ${formatShard(shard)}: ${mine.length} of ${loaded.length} scenario file(s): ${mine.map((l) => l.file).join(', ') || 'none'}\n`,
+    );
+  }
   let server: ToxiproxyServer | undefined;
   if (backend === 'toxiproxy') {
     const { startToxiproxy } = await import('../toxiproxy/launcher.ts');
@@ -135,7 +168,7 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
   }
   const results: ScenarioResult[] = [];
   try {
-    for (const { file, scenario } of loaded) {
+    for (const { file, scenario } of mine) {
       progress.step(scenario.name);
       let instance: Backend | undefined;
       if (server) {
@@ -175,11 +208,49 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
       openResources.delete(server);
     }
   }
+  const failed = results.filter((r) => !r.passed).length;
+  if (shard || o.results !== undefined) {
+    await writeRunShard(o.results ?? defaultResultsPath(shard!), shard ?? { index: 1, count: 1 }, argv, {
+      loaded,
+      results: results.map((result, k) => ({ id: mine[k]!.file, result })),
+      options: {
+        backend,
+        seed: seed ?? null,
+        timeScale: timeScale ?? null,
+        subject: o.subject ?? null,
+      },
+      exitCode: failed ? EXIT.fail : EXIT.pass,
+    });
+  }
   if (o.json) process.stdout.write(stringifyResults(results));
   await writeReports(results, o, `flatline ${argv.join(' ')}`);
-  const failed = results.filter((r) => !r.passed).length;
   if (!o.json && !o.quiet) {
     process.stderr.write(`${results.length - failed} passed, ${failed} failed\n`);
   }
   return failed ? EXIT.fail : EXIT.pass;
+}
+
+async function writeRunShard(
+  file: string,
+  shard: Shard,
+  argv: readonly string[],
+  p: {
+    loaded: LoadedScenario[];
+    results: RunShardResult[];
+    options: Record<string, unknown>;
+    exitCode: number;
+  },
+): Promise<void> {
+  await writeShardFile(file, {
+    ...shardHead(
+      'run',
+      shard,
+      argv,
+      p.options,
+      // The file's parsed scenario (seed included): shards of different versions of a file differ.
+      p.loaded.map((l) => ({ id: l.file, digest: digest(l.scenario) })),
+      p.exitCode,
+    ),
+    results: p.results,
+  });
 }

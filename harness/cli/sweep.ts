@@ -3,6 +3,8 @@
  * and seeds, report the QoS of each (T_D, λ_M, T_M, T_MR, P_A, reconnect time, overhead, latency
  * tolerance) and recommend the cheapest configuration that meets the goals.
  * Exit codes: 0 a configuration meets the goals, 1 none does, 2 bad input, 3 Toxiproxy unreachable.
+ * `--shard i/n` runs every n-th cell (all its seeds) and writes a result file; the recommendation,
+ * the reports and the verdict come from `flatline merge` of all n (engine.ts: plan, cells, assemble).
  *
  * The lead registers it with one line: `registerSweep(program, (code) => { exitCode = code; })`.
  */
@@ -11,13 +13,21 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Backend, Subject } from '../backend.ts';
 import { createBackend } from '../backends.ts';
+import type { SweepCell } from '../result.ts';
 import { formatDuration } from '../scenario/duration.ts';
 import { scenarioToYaml } from '../scenario/serialize.ts';
 import { REFERENCE_DEFAULTS } from '../subjects/reference-config.ts';
 import { resolveSubject } from '../subjects/registry.ts';
 import { buildSpec } from '../sweep/build.ts';
 import { describeConfig, fmtMs } from '../sweep/describe.ts';
-import { type CellDetail, checkRunnable, runSweep } from '../sweep/engine.ts';
+import {
+  assembleSweep,
+  type CellDetail,
+  checkRunnable,
+  planSweep,
+  runSweepCells,
+  type SweepFrame,
+} from '../sweep/engine.ts';
 import type { SweepFlags } from '../sweep/flags.ts';
 import { PRESETS } from '../sweep/presets.ts';
 import { BUILTIN_PROFILES } from '../sweep/profiles.ts';
@@ -30,6 +40,16 @@ import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
 import { type ReportFlags, stringifyResults, writeReports } from './reports.ts';
 import { openResources, parseBackend } from './run.ts';
+import {
+  defaultResultsPath,
+  digest,
+  formatShard,
+  parseShard,
+  type Shard,
+  shardHead,
+  shardOf,
+  writeShardFile,
+} from './shard.ts';
 
 export interface SweepCommandOptions extends SweepFlags, ReportFlags {
   /** The sweep file (the command's argument). */
@@ -43,6 +63,16 @@ export interface SweepCommandOptions extends SweepFlags, ReportFlags {
   listProfiles?: boolean;
   dryRun?: boolean;
   emitScenarios?: string;
+  /** `i/n`: run every n-th cell of the sweep, starting at the i-th. */
+  shard?: string;
+  /** Write the result file (JSON) that `flatline merge` joins. */
+  results?: string;
+}
+
+/** What `sweep --shard`/`--results` writes beside the head: the frame and this shard's cells. */
+export interface SweepShardPayload {
+  frame: SweepFrame;
+  results: { id: string; index: number; cell: SweepCell }[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -168,6 +198,14 @@ export function registerSweep(
     .option('--subject <module>', 'a module exporting your Subject (it gets the reference config keys)')
     .option('--emit-scenarios <dir>', 'write each cell’s worst run as a scenario file (for flatline run)')
     .option('--json', 'print the SweepResult as JSON on stdout')
+    .option(
+      '--shard <i/n>',
+      'run every n-th cell (configuration × scenario × profile, all seeds), starting at the i-th; join the shards with flatline merge',
+    )
+    .option(
+      '--results <file.json>',
+      'write the result file for flatline merge (default with --shard: out/shard-<i>-of-<n>.json)',
+    )
     .option('--report <file.html>', 'write a self-contained HTML report')
     .option('--junit <file.xml>', 'write JUnit XML')
     .option('--markdown <file.md>', 'write a Markdown summary')
@@ -240,6 +278,12 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
     process.stdout.write(o.json ? `${JSON.stringify(BUILTIN_PROFILES, null, 2)}\n` : profileList());
     return EXIT.pass;
   }
+  const shard = o.shard === undefined ? undefined : parseShard(o.shard);
+  if (shard && (o.json || o.report || o.junit || o.markdown)) {
+    throw new UsageError(
+      `sweep --shard ${formatShard(shard)} runs a part of the cells, and the recommendation needs them all: --json, --report, --junit and --markdown go to flatline merge`,
+    );
+  }
   const chosen = parseBackend(o.backend ?? 'sim');
   if (chosen === 'both') throw new UsageError('sweep runs on one backend: --backend sim or toxiproxy');
   const backend = chosen;
@@ -267,7 +311,8 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
     openResources.add(server);
   }
   const started = performance.now();
-  let result: Awaited<ReturnType<typeof runSweep>>;
+  let layout: ReturnType<typeof planSweep>;
+  let cells: Map<number, SweepCell>;
   try {
     const newBackend = server
       ? async (): Promise<Backend> => {
@@ -279,7 +324,7 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
           return b;
         }
       : undefined;
-    result = await runSweep(spec, {
+    const runOptions: Parameters<typeof planSweep>[1] = {
       backend,
       ...(timeScale === undefined ? {} : { timeScale }),
       ...(subject ? { subject, subjectPath: o.subject! } : {}),
@@ -308,7 +353,14 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
         },
       },
       ...(o.emitScenarios ? { onCell: (d: CellDetail) => emit(o.emitScenarios!, d) } : {}),
-    });
+    };
+    layout = planSweep(spec, runOptions);
+    cells = await runSweepCells(
+      spec,
+      runOptions,
+      layout,
+      (i) => !shard || shardOf(i, shard.count) === shard.index,
+    );
   } finally {
     progress.finish();
     if (server) {
@@ -316,6 +368,41 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
       openResources.delete(server);
     }
   }
+  const shardFile = (which: Shard, code: number) =>
+    writeShardFile(o.results ?? defaultResultsPath(which), {
+      ...shardHead(
+        'sweep',
+        which,
+        argv,
+        {
+          backend,
+          timeScale: timeScale ?? null,
+          subject: o.subject ?? null,
+          // The resolved sweep (grid, presets, scenario files as parsed, profiles, seeds, goals).
+          spec: digest(spec),
+        },
+        layout.cells.map((c) => ({ id: `${c.index}: ${c.label}` })),
+        code,
+      ),
+      frame: layout.frame,
+      results: [...cells].map(([index, cell]) => ({
+        id: `${index}: ${layout.cells[index]!.label}`,
+        index,
+        cell,
+      })),
+    } satisfies SweepShardPayload & Record<string, unknown>);
+  if (shard) {
+    // The verdict needs every cell: merge gives it. The shard did its part.
+    await shardFile(shard, EXIT.pass);
+    if (!o.quiet)
+      process.stderr.write(
+        `shard ${formatShard(shard)}: ${cells.size} of ${layout.cells.length} cell(s), ${cells.size * spec.seeds.length} runs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    return EXIT.pass;
+  }
+  const result = assembleSweep(layout.frame, cells);
+  const code = result.recommendation.best ? EXIT.pass : EXIT.fail;
+  if (o.results !== undefined) await shardFile({ index: 1, count: 1 }, code);
   if (o.json) process.stdout.write(stringifyResults(result));
   else {
     process.stdout.write(sweepSummary(result));
@@ -334,5 +421,5 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
     },
     command,
   );
-  return result.recommendation.best ? EXIT.pass : EXIT.fail;
+  return code;
 }

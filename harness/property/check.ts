@@ -120,6 +120,17 @@ export async function writeCounterexample(
   return file;
 }
 
+/** The report of a check that held (also how `flatline merge` joins the runs of a sharded check). */
+export function heldReport(
+  base: Pick<CheckReport, 'property' | 'subject' | 'seed' | 'numRuns' | 'numShrinks' | 'cases' | 'checked'>,
+): CheckReport {
+  return {
+    ...base,
+    passed: true,
+    message: `flatline property ${base.property} held for subject "${base.subject}" over ${base.numRuns} case(s) (${base.checked} fact(s) checked, fast-check seed ${base.seed})`,
+  };
+}
+
 /**
  * Runs the property over `numRuns` generated cases (fc.check), and on failure reports the shrunk
  * counterexample with the fast-check seed/path, the `flatline run` command and the scenario file.
@@ -148,13 +159,7 @@ export async function checkProperty(
     cases: info.tally.cases - before.cases,
     checked: info.tally.checked - before.checked,
   };
-  if (!details.failed) {
-    return {
-      ...base,
-      passed: true,
-      message: `flatline property ${info.name} held for subject "${info.subject.name}" over ${details.numRuns} case(s) (${base.checked} fact(s) checked, fast-check seed ${details.seed})`,
-    };
-  }
+  if (!details.failed) return heldReport(base);
   const c = details.counterexample?.[0];
   const err = details.errorInstance;
   const violations =

@@ -4,10 +4,14 @@
  * numbers (qos.ts) and goal verdicts (goals.ts); the recommendation picks the cheapest configuration
  * that meets every goal (recommend.ts). On the simulator the result is a pure function of the spec:
  * the same seeds give the same SweepResult, byte for byte.
+ *
+ * runSweep is planSweep (the cells, in order, and the frame of the result), runSweepCells (any
+ * subset of the cells: `flatline sweep --shard i/n` runs every n-th) and assembleSweep (the result
+ * from the frame and every cell, which is how `flatline merge` joins the shards).
  */
 import type { Backend, Subject } from '../backend.ts';
 import type { BackendKind } from '../model/index.ts';
-import type { SweepCell, SweepPreset, SweepResult } from '../result.ts';
+import type { SweepCell, SweepConfig, SweepPreset, SweepResult } from '../result.ts';
 import { runScenario } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { subjectConfigSchema } from '../subjects/registry.ts';
@@ -106,91 +110,206 @@ function worstOf(runs: readonly CellRun[]): CellRun {
   return worst;
 }
 
-export async function runSweep(spec: SweepSpec, o: SweepRunOptions = {}): Promise<SweepResult> {
-  checkRunnable(spec, o);
-  const backend = o.backend ?? 'sim';
-  const ctx: ReplayContext = {
-    backend,
-    phase: spec.phase,
-    ...(backend === 'toxiproxy' ? { timeScale: o.timeScale ?? 0.01 } : {}),
-    ...(o.subjectPath ? { subject: o.subjectPath } : {}),
-  };
-  const groups: { run: RunConfig; preset?: Preset }[] = [
+type Group = { run: RunConfig; preset?: Preset };
+
+/** One cell a sweep runs: a configuration (or preset) on one scenario and latency profile. */
+export interface PlannedCell {
+  /**
+   * Its position among the cells that run, in the order an unsharded sweep runs them (a preset
+   * identical to a grid configuration shares that configuration's cells and runs none of its own).
+   */
+  index: number;
+  group: Group;
+  scenario: SweepScenario;
+  profile: LatencyProfile;
+  /** `configuration · scenario · profile`, as progress shows it. */
+  label: string;
+}
+
+/**
+ * Everything of a SweepResult but the cells' numbers, as plain JSON: `flatline sweep --shard` writes
+ * it beside its share of the cells, and `flatline merge` assembles the result from it.
+ */
+export interface SweepFrame {
+  name: string;
+  backend: BackendKind;
+  timeScale: number;
+  goals: string[];
+  seeds: number[];
+  presetsOnly: boolean;
+  defaultGoal: boolean;
+  /** Grid configurations, then presets; `cells` are indices into the planned cells. */
+  groups: { config: SweepConfig; preset?: { name: string; source: string }; cells: number[] }[];
+  replay: string;
+  environment: Record<string, string>;
+}
+
+export interface SweepPlan {
+  cells: PlannedCell[];
+  frame: SweepFrame;
+}
+
+function groupsOf(spec: SweepSpec): Group[] {
+  return [
     ...spec.configs.map((run) => ({ run })),
     ...spec.presets.map((preset) => ({
       run: { config: preset.config, ...(preset.extra ? { extra: preset.extra } : {}) },
       preset,
     })),
   ];
-  const cellsPerGroup = spec.scenarios.length * spec.profiles.length;
-  o.progress?.start(groups.length * cellsPerGroup, runCount(spec));
+}
 
-  const done = new Map<string, SweepCell[]>();
-  const cellsOf = new Map<(typeof groups)[number], SweepCell[]>();
-  for (const group of groups) {
+/** The cells a sweep runs, in order, and the frame its result is assembled in. Runs nothing. */
+export function planSweep(spec: SweepSpec, o: SweepRunOptions = {}): SweepPlan {
+  const backend = o.backend ?? 'sim';
+  const ctx = replayContext(spec, o);
+  const cells: PlannedCell[] = [];
+  const owner = new Map<string, number[]>();
+  const frameGroups: SweepFrame['groups'] = [];
+  for (const group of groupsOf(spec)) {
     const library = o.subject ? undefined : group.preset?.library;
     const key = `${configKey(group.run.config)}|${JSON.stringify(group.run.extra ?? {})}|${library?.subject ?? ''}`;
-    const previous = done.get(key);
-    if (previous) {
-      // A preset identical to a grid configuration: same runs, same cells.
-      cellsOf.set(group, previous);
-      for (const cell of previous)
-        o.progress?.cell(`${group.preset?.name ?? describeConfig(cell.config)}`, cell);
-      continue;
-    }
-    const cells: SweepCell[] = [];
-    for (const scenario of spec.scenarios) {
-      for (const profile of spec.profiles) {
-        cells.push(await runCell(spec, o, ctx, group, scenario, profile));
+    let indices = owner.get(key);
+    if (!indices) {
+      indices = [];
+      const who = group.preset?.name ?? describeConfig(group.run.config);
+      for (const scenario of spec.scenarios) {
+        for (const profile of spec.profiles) {
+          indices.push(cells.length);
+          cells.push({
+            index: cells.length,
+            group,
+            scenario,
+            profile,
+            label: `${who} · ${scenarioName(scenario)} · ${profile.name}`,
+          });
+        }
       }
+      owner.set(key, indices);
     }
-    done.set(key, cells);
-    cellsOf.set(group, cells);
+    const preset = group.preset && {
+      name: group.preset.name,
+      source:
+        group.preset.library && !o.subject
+          ? `${group.preset.source} — run as the unmodified library (subject ${group.preset.library.subject})`
+          : group.preset.source,
+    };
+    frameGroups.push({ config: group.run.config, ...(preset ? { preset } : {}), cells: indices });
   }
+  const timeScale = backend === 'toxiproxy' ? (o.timeScale ?? 0.01) : 1;
+  return {
+    cells,
+    frame: {
+      name: spec.name,
+      backend,
+      timeScale,
+      goals: goalNames(spec.goals),
+      seeds: [...spec.seeds],
+      presetsOnly: spec.presetsOnly,
+      defaultGoal: spec.defaultGoal,
+      groups: frameGroups,
+      replay: o.replay ?? sweepReplay(spec, ctx),
+      environment: {
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        backend,
+        timeScale: String(timeScale),
+        subject: o.subject?.name ?? 'reference',
+        runs: String(runCount(spec)),
+        phase: spec.phase ? 'fault onset offset by a seed-derived fraction of I' : 'fixed',
+        detectSide: spec.goals.detectSide,
+        ...Object.fromEntries(spec.profiles.map((p) => [`latency ${p.name}`, explainProfile(p)])),
+      },
+    },
+  };
+}
 
-  const gridGroups = groups.filter((g) => !g.preset);
-  const presetGroups = groups.filter((g) => g.preset);
-  const candidateOf = (g: (typeof groups)[number]): Candidate => ({
-    config: g.run.config,
-    cells: cellsOf.get(g)!,
+function replayContext(spec: SweepSpec, o: SweepRunOptions): ReplayContext {
+  const backend = o.backend ?? 'sim';
+  return {
+    backend,
+    phase: spec.phase,
+    ...(backend === 'toxiproxy' ? { timeScale: o.timeScale ?? 0.01 } : {}),
+    ...(o.subjectPath ? { subject: o.subjectPath } : {}),
+  };
+}
+
+/**
+ * Runs the planned cells `include` selects (default all), in order; returns them by index. A cell's
+ * numbers depend only on the cell and the spec, never on which others run beside it.
+ */
+export async function runSweepCells(
+  spec: SweepSpec,
+  o: SweepRunOptions,
+  plan: SweepPlan,
+  include: (index: number) => boolean = () => true,
+): Promise<Map<number, SweepCell>> {
+  checkRunnable(spec, o);
+  const ctx = replayContext(spec, o);
+  const all = plan.cells.every((c) => include(c.index));
+  const shown = plan.frame.groups.reduce((n, g) => n + g.cells.filter(include).length, 0);
+  const ran = plan.cells.filter((c) => include(c.index)).length;
+  o.progress?.start(shown, all ? runCount(spec) : ran * spec.seeds.length);
+  const done = new Map<number, SweepCell>();
+  for (const group of plan.frame.groups) {
+    for (const index of group.cells) {
+      if (!include(index)) continue;
+      const planned = plan.cells[index]!;
+      const previous = done.get(index);
+      if (previous) {
+        // A preset identical to a grid configuration: same runs, same cells.
+        o.progress?.cell(`${group.preset?.name ?? describeConfig(previous.config)}`, previous);
+        continue;
+      }
+      done.set(index, await runCell(spec, o, ctx, planned));
+    }
+  }
+  return done;
+}
+
+/** The SweepResult of a frame and every one of its cells (from one process, or merged shards). */
+export function assembleSweep(frame: SweepFrame, cells: ReadonlyMap<number, SweepCell>): SweepResult {
+  const cellsAt = (indices: readonly number[]): SweepCell[] =>
+    indices.map((i) => {
+      const cell = cells.get(i);
+      if (!cell) throw new TypeError(`assembleSweep: cell ${i} is missing`);
+      return cell;
+    });
+  const gridGroups = frame.groups.filter((g) => !g.preset);
+  const presetGroups = frame.groups.filter((g) => g.preset);
+  const candidateOf = (g: SweepFrame['groups'][number]): Candidate => ({
+    config: g.config,
+    cells: cellsAt(g.cells),
     ...(g.preset ? { name: g.preset.name } : {}),
   });
-  const candidates = (spec.presetsOnly ? presetGroups : gridGroups).map(candidateOf);
+  const candidates = (frame.presetsOnly ? presetGroups : gridGroups).map(candidateOf);
   const recommendation = recommend(candidates, {
-    ...(spec.presetsOnly ? {} : { presets: presetGroups.map(candidateOf) }),
-    defaultGoal: spec.defaultGoal,
+    ...(frame.presetsOnly ? {} : { presets: presetGroups.map(candidateOf) }),
+    defaultGoal: frame.defaultGoal,
   });
   const presets: SweepPreset[] = presetGroups.map((g) => ({
     name: g.preset!.name,
-    source:
-      g.preset!.library && !o.subject
-        ? `${g.preset!.source} — run as the unmodified library (subject ${g.preset!.library.subject})`
-        : g.preset!.source,
-    config: g.run.config,
-    cells: cellsOf.get(g)!,
+    source: g.preset!.source,
+    config: g.config,
+    cells: cellsAt(g.cells),
   }));
   return {
-    name: spec.name,
-    backend,
-    timeScale: backend === 'toxiproxy' ? (o.timeScale ?? 0.01) : 1,
-    goals: goalNames(spec.goals),
-    seeds: [...spec.seeds],
+    name: frame.name,
+    backend: frame.backend,
+    timeScale: frame.timeScale,
+    goals: [...frame.goals],
+    seeds: [...frame.seeds],
     cells: candidates.flatMap((c) => c.cells),
     recommendation,
     presets,
-    replay: o.replay ?? sweepReplay(spec, ctx),
-    environment: {
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      backend,
-      timeScale: String(backend === 'toxiproxy' ? (o.timeScale ?? 0.01) : 1),
-      subject: o.subject?.name ?? 'reference',
-      runs: String(runCount(spec)),
-      phase: spec.phase ? 'fault onset offset by a seed-derived fraction of I' : 'fixed',
-      detectSide: spec.goals.detectSide,
-      ...Object.fromEntries(spec.profiles.map((p) => [`latency ${p.name}`, explainProfile(p)])),
-    },
+    replay: frame.replay,
+    environment: { ...frame.environment },
   };
+}
+
+export async function runSweep(spec: SweepSpec, o: SweepRunOptions = {}): Promise<SweepResult> {
+  const plan = planSweep(spec, o);
+  return assembleSweep(plan.frame, await runSweepCells(spec, o, plan));
 }
 
 /** A preset that is a shipped library runs the library itself, with its own settings. */
@@ -205,13 +324,9 @@ async function runCell(
   spec: SweepSpec,
   o: SweepRunOptions,
   ctx: ReplayContext,
-  group: { run: RunConfig; preset?: Preset },
-  scenario: SweepScenario,
-  profile: LatencyProfile,
+  { group, scenario, profile, label }: PlannedCell,
 ): Promise<SweepCell> {
   const backend = o.backend ?? 'sim';
-  const who = group.preset?.name ?? describeConfig(group.run.config);
-  const label = `${who} · ${scenarioName(scenario)} · ${profile.name}`;
   const runs: CellRun[] = [];
   for (const seed of spec.seeds) {
     o.progress?.run(`${label} · seed ${seed}`);

@@ -11,9 +11,15 @@ export { describeBackoff, formatBackoff, parseBackoff } from './backoff.ts';
 export { type BuildSpecInput, buildSpec } from './build.ts';
 export { configKey, describeConfig, sameConfig } from './describe.ts';
 export {
+  assembleSweep,
   type CellDetail,
   checkRunnable,
+  type PlannedCell,
+  planSweep,
   runSweep,
+  runSweepCells,
+  type SweepFrame,
+  type SweepPlan,
   type SweepProgress,
   type SweepRunOptions,
 } from './engine.ts';
