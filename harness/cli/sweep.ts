@@ -13,6 +13,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Backend, Subject } from '../backend.ts';
 import { createBackend } from '../backends.ts';
+import { SCENARIO_SCHEMA_PATH } from '../package-root.ts';
 import type { SweepCell } from '../result.ts';
 import { formatDuration } from '../scenario/duration.ts';
 import { scenarioToYaml } from '../scenario/serialize.ts';
@@ -262,7 +263,7 @@ async function emit(dir: string, d: CellDetail): Promise<void> {
   await writeFile(
     file,
     scenarioToYaml(d.worst.scenario, {
-      schemaPath: path.relative(dir, 'scenarios/scenario.schema.json'),
+      schemaPath: path.relative(dir, SCENARIO_SCHEMA_PATH),
       comment: `Written by flatline sweep: the worst seed (${d.worst.seed}) of the cell\n${describeConfig(c)} · ${d.cell.scenario} · ${d.cell.latencyProfile}\nReplay: npx flatline run ${file}`,
     }),
   );

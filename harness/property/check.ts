@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import fc from 'fast-check';
+import { SCENARIO_SCHEMA_PATH } from '../package-root.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { scenarioToYaml } from '../scenario/serialize.ts';
 import { describeCase, type PropertyCase } from './case.ts';
@@ -114,8 +115,8 @@ export async function writeCounterexample(
   const scenario = property.flatline.scenario(c, expect);
   await mkdir(dir, { recursive: true });
   const file = counterexampleFile(property, c, dir);
-  // The editor's schema, relative to the file (the working directory is the repository's root).
-  const schemaPath = relative(resolve(dir), resolve('scenarios/scenario.schema.json'));
+  // The editor's schema, relative to the file: the repository's, or the installed package's.
+  const schemaPath = relative(resolve(dir), SCENARIO_SCHEMA_PATH);
   await writeFile(file, scenarioToYaml(scenario, { comment, schemaPath }));
   return file;
 }
