@@ -4,7 +4,7 @@
  * A failure prints the violations, the seed/path and the flatline command, and writes the shrunk
  * timeline as a scenario file.
  *
- * `--shard i/n` (with the same --seed everywhere) runs every n-th of the runs `property#index`, each
+ * `--shard i/n` (every shard with the same seed: the default, or one --seed) runs every n-th of the runs `property#index`, each
  * fast-check's case of that index run alone; `flatline merge` joins the shards into the unsharded
  * reports (joinCheckRuns). `--results` alone is the 1/1 case: the check as usual, plus the file.
  */
@@ -77,6 +77,19 @@ function propertyNames(spec: string): PropertyName[] {
   return names as PropertyName[];
 }
 
+/** The seed of a check given no --seed: the same cases every time, so the same verdict. */
+export const DEFAULT_CHECK_SEED = 1;
+
+/** The first line of a check (and of its merge): where its cases come from. */
+export function seedLine(seed: number, random = false): string {
+  return `flatline check: fast-check seed ${seed}${random ? ' (random)' : ` (default ${DEFAULT_CHECK_SEED}; --seed random explores new cases)`}\n`;
+}
+
+/** `--seed random`: a seed drawn for this check alone, printed so that its failures replay. */
+function randomSeed(): number {
+  return (Date.now() ^ (Math.random() * 0x100000000)) | 0;
+}
+
 function integer(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -121,19 +134,20 @@ export async function checkCommand(
   const numRuns = integer('--runs', o.runs, 1) ?? (backend === 'sim' ? 20 : 3);
   // A real case costs seconds: shrink less there by default.
   const maxShrinkRuns = integer('--max-shrinks', o.maxShrinks, 0) ?? (backend === 'sim' ? 150 : 20);
-  let seed = integer('--seed', o.seed, -0x80000000);
+  if (o.path !== undefined && o.seed === undefined)
+    throw new UsageError('--path needs the --seed it came from');
+  // A check gives the same verdict run to run unless asked to explore: a fixed default seed, printed.
+  const random = o.seed === 'random';
+  const seed = random ? randomSeed() : (integer('--seed', o.seed, -0x80000000) ?? DEFAULT_CHECK_SEED);
   const split = shard !== undefined || o.results !== undefined;
   if (split && o.path !== undefined)
     throw new UsageError('--path replays one counterexample: it does not take --shard or --results');
-  if (shard && shard.count > 1 && seed === undefined) {
+  if (shard && shard.count > 1 && random) {
     throw new UsageError(
-      `--shard ${formatShard(shard)} needs --seed: every shard must draw the same cases (e.g. --seed $GITHUB_RUN_ID, the same in every shard)`,
+      `--shard ${formatShard(shard)} with --seed random: every shard must draw the same cases; give one seed to all shards (e.g. --seed $GITHUB_RUN_ID)`,
     );
   }
-  // fast-check's own default, drawn once here so that every run of the check shares it.
-  if (split) seed ??= Date.now() ^ (Math.random() * 0x100000000);
-  if (o.path !== undefined && seed === undefined)
-    throw new UsageError('--path needs the --seed it came from');
+  if (o.path === undefined && !o.json) process.stderr.write(seedLine(seed, random));
   if (o.path !== undefined && names.length !== 1)
     throw new UsageError('--path replays one property: name it');
   let server: ToxiproxyServer | undefined;
@@ -147,7 +161,7 @@ export async function checkCommand(
         names,
         subject,
         o,
-        { numRuns, maxShrinkRuns, seed: seed! },
+        { numRuns, maxShrinkRuns, seed },
         server && { server, timeScale: timeScale ?? DEFAULT_TIME_SCALE },
         { shard: shard ?? { index: 1, count: 1 }, argv, backend, timeScale },
       );
@@ -360,14 +374,17 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     )
     .option('-t, --time-scale <factor>', 'toxiproxy: real ms per scenario ms (default 0.01)')
     .option('-n, --runs <n>', 'generated cases per property (default 20 on sim, 3 on toxiproxy)')
-    .option('-s, --seed <n>', 'fast-check seed (default random, printed on failure)')
+    .option(
+      '-s, --seed <n|random>',
+      `fast-check seed (default ${DEFAULT_CHECK_SEED}: the same cases every time; random to explore, printed)`,
+    )
     .option('-p, --path <path>', 'with --seed: replay one fast-check counterexample')
     .option('--max-shrinks <n>', 'runs spent shrinking a failure (default 150 on sim, 20 on toxiproxy)')
     .option('--counterexamples <dir>', 'where shrunk counterexamples are written as scenario files')
     .option('--json', 'print the reports as JSON')
     .option(
       '--shard <i/n>',
-      'run every n-th run (property by property, run index by run index), starting at the i-th; needs --seed (the same in every shard); join the shards with flatline merge',
+      'run every n-th run (property by property, run index by run index), starting at the i-th; every shard draws the same cases from the same --seed; join the shards with flatline merge',
     )
     .option(
       '--results <file.json>',

@@ -352,11 +352,12 @@ async function mergeCheck(shards: Shard<{ results: CheckRunResult[] }>[], o: Mer
     }
   }
   const parsed = z
-    .object({ properties: z.array(z.string()), runs: z.number().int().min(1) })
+    .object({ properties: z.array(z.string()), runs: z.number().int().min(1), seed: z.number().int() })
     .safeParse(shards[0]!.head.options);
   if (!parsed.success) throw new UsageError(`${shards[0]!.file}: its options are not a check's`);
   const options = parsed.data;
-  const { joinCheckRuns } = await import('./check.ts');
+  const { joinCheckRuns, seedLine } = await import('./check.ts');
+  if (!o.json && !o.quiet) process.stderr.write(seedLine(options.seed));
   const reports: CheckReport[] = [];
   let failed = 0;
   for (const property of options.properties) {

@@ -325,10 +325,19 @@ describe.concurrent('check --shard i/3, then merge', { timeout: TEST_TIMEOUT }, 
     expect(norm(merged.stdout, 'ce-whole')).toBe(norm(single.stdout, 'ce-single'));
   });
 
-  it('--shard 2/3 without --seed exits 2: the shards must draw the same cases', async () => {
-    const run = await flatline(['check', 'completeness', '--runs', '3', '--shard', '2/3']);
+  it('--shard 2/3 with --seed random exits 2: the shards must draw the same cases', async () => {
+    const run = await flatline([
+      'check',
+      'completeness',
+      '--runs',
+      '3',
+      '--shard',
+      '2/3',
+      '--seed',
+      'random',
+    ]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--shard 2/3 needs --seed');
+    expect(run.stderr).toContain('--shard 2/3 with --seed random: every shard must draw the same cases');
   });
 });
 
