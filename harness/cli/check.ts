@@ -23,6 +23,7 @@ import { SIM_ONLY } from '../property/properties.ts';
 import { referenceSubject } from '../subjects/reference.ts';
 import { resolveSubject } from '../subjects/registry.ts';
 import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
+import { LAZY_COMMANDS } from './commands.ts';
 import { EXIT, UsageError } from './exit.ts';
 import {
   defaultResultsPath,
@@ -359,9 +360,7 @@ async function checkShard(
 export function registerCheck(program: Command, setExit: (code: number) => void): void {
   program
     .command('check')
-    .description(
-      `property tests, on the simulator or on real TCP through Toxiproxy: ${PROPERTY_NAMES.join(', ')}`,
-    )
+    .description(LAZY_COMMANDS.check.description)
     .argument('[properties]', 'all, or a comma-separated list', 'all')
     .option(
       '--subject <module|file.yaml>',

@@ -4,15 +4,14 @@
  * 3 infrastructure unreachable (Toxiproxy), 130 interrupted.
  */
 import { readFile } from 'node:fs/promises';
-import { Command, CommanderError, Option } from 'commander';
-import { checkCommand, registerCheck } from './check.ts';
+import { Command, CommanderError, Help, Option } from 'commander';
+import { commandOf, LAZY_COMMANDS, type LazyCommand } from './commands.ts';
 import { describeError, EXIT, exitCodeFor, UsageError } from './exit.ts';
-import { registerMerge } from './merge.ts';
 import { parseResultsJson, writeReports } from './reports.ts';
-import { openResources, runCommand } from './run.ts';
-import { registerSweep } from './sweep.ts';
+import { openResources } from './resources.ts';
 
 const argv = process.argv.slice(2);
+const defaultTerm = (c: Command): string => new Help().subcommandTerm(c);
 let exitCode: number = EXIT.pass;
 
 const backendOption = () =>
@@ -30,7 +29,14 @@ const program = new Command()
   .name('flatline')
   .description('Deterministic network-simulation test harness for heartbeat mechanisms.')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // A stand-in for a command not loaded has no options of its own; list it as the real one reads.
+  .configureHelp({
+    subcommandTerm: (c) =>
+      c.name() in LAZY_COMMANDS
+        ? `${c.name()} [options] ${LAZY_COMMANDS[c.name() as LazyCommand].args}`
+        : defaultTerm(c),
+  });
 
 reportOptions(
   program
@@ -55,6 +61,7 @@ reportOptions(
       'write the result file for flatline merge (--shard: out/shard-<i>-of-<n>.json)',
     ),
 ).action(async (patterns: string[], o) => {
+  const { runCommand } = await import('./run.ts');
   exitCode = await runCommand(patterns, o, argv);
 });
 
@@ -74,6 +81,7 @@ reportOptions(
     if (!o.property || o.seed === undefined || o.path === undefined) {
       throw new UsageError('replay of a property needs --property, --seed and --path together');
     }
+    const { checkCommand } = await import('./check.ts');
     exitCode = await checkCommand(o.property, {
       seed: o.seed,
       path: o.path,
@@ -84,18 +92,25 @@ reportOptions(
   }
   if (!file)
     throw new UsageError('replay needs a counterexample/scenario file, or --property, --seed and --path');
+  const { runCommand } = await import('./run.ts');
   exitCode = await runCommand([file], { ...o, backend: 'sim' }, argv);
 });
 
-registerCheck(program, (code) => {
+// check, sweep and merge load their machinery (fast-check, the sweep engine, zod schemas) only when
+// they run or show their own help; otherwise a one-line stand-in keeps them in the command list.
+const setExit = (code: number): void => {
   exitCode = code;
-});
-registerSweep(program, (code) => {
-  exitCode = code;
-});
-registerMerge(program, (code) => {
-  exitCode = code;
-});
+};
+const invoked = commandOf(argv);
+for (const name of Object.keys(LAZY_COMMANDS) as LazyCommand[]) {
+  if (name === invoked) {
+    if (name === 'check') (await import('./check.ts')).registerCheck(program, setExit);
+    else if (name === 'sweep') (await import('./sweep.ts')).registerSweep(program, setExit);
+    else (await import('./merge.ts')).registerMerge(program, setExit);
+  } else {
+    program.command(name).argument(LAZY_COMMANDS[name].args).description(LAZY_COMMANDS[name].description);
+  }
+}
 
 reportOptions(
   program

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { CheckReport } from '../property/check.ts';
 import type { ScenarioResult, SweepCell } from '../result.ts';
 import type { CheckRunResult } from './check.ts';
+import { LAZY_COMMANDS } from './commands.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { type ReportFlags, stringifyResults, writeReports } from './reports.ts';
 import type { RunShardResult } from './run.ts';
@@ -43,9 +44,7 @@ export function registerMerge(
 ): Command {
   return program
     .command('merge')
-    .description(
-      'join the result files of run, sweep or check --shard i/n --results … into the reports and exit code of one unsharded run',
-    )
+    .description(LAZY_COMMANDS.merge.description)
     .argument('<files...>', 'the result files of shards 1…n (globs ok, e.g. "out/shard-*.json")')
     .option('--report <file.html>', 'write a self-contained HTML report (run, sweep)')
     .option('--junit <file.xml>', 'write JUnit XML (run, sweep)')

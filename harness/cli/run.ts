@@ -13,6 +13,7 @@ import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
 import { stringifyResults, writeReports } from './reports.ts';
+import { openResources } from './resources.ts';
 import {
   defaultResultsPath,
   digest,
@@ -47,8 +48,7 @@ export interface RunShardResult {
   result: ScenarioResult;
 }
 
-/** What must be closed if the run is interrupted. */
-export const openResources = new Set<{ close(): Promise<void> }>();
+export { openResources };
 
 function parseNumber(
   name: string,

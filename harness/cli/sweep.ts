@@ -37,6 +37,7 @@ import { BUILTIN_DESCRIPTIONS, BUILTIN_SCENARIOS, scenarioName } from '../sweep/
 import { checkBudget, runCount, type SweepSpec } from '../sweep/sweep-spec.ts';
 import { presetList, profileList, sweepSummary } from '../sweep/text.ts';
 import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
+import { LAZY_COMMANDS } from './commands.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
 import { type ReportFlags, stringifyResults, writeReports } from './reports.ts';
@@ -149,9 +150,7 @@ export function registerSweep(
 ): Command {
   const command = program
     .command('sweep')
-    .description(
-      'sweep heartbeat configurations over fault scenarios, latency profiles and seeds; recommend one',
-    )
+    .description(LAZY_COMMANDS.sweep.description)
     .argument('[sweep.yaml]', 'a sweep file (flags override it)')
     .option('--interval <list>', 'ping interval I, e.g. 5s,10s,30s or 5s..30s/6')
     .option('--pong-timeout <list>', 'pong timeout T, e.g. 2s..10s/5 or 0.3x')

@@ -15,6 +15,7 @@ import { REAL_EPSILON_MS } from '../scenario/runner.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { type FaultCaseOptions, faultCase, type QuietCaseOptions, quietCase } from './arbitraries.ts';
 import { caseScenario, describeCase, type PropertyCase } from './case.ts';
+import { PROPERTY_NAMES, type PropertyName } from './names.ts';
 import { type CaseRun, type RealCaseBackend, runCase } from './run.ts';
 import {
   accuracy,
@@ -27,15 +28,7 @@ import {
   type Verdict,
 } from './verdicts.ts';
 
-export const PROPERTY_NAMES = [
-  'completeness',
-  'accuracy',
-  'convergence',
-  'noHammering',
-  'hygiene',
-  'determinism',
-] as const;
-export type PropertyName = (typeof PROPERTY_NAMES)[number];
+export { PROPERTY_NAMES, type PropertyName };
 
 const SUMMARY: Record<PropertyName, string> = {
   completeness: 'every fault that lasts long enough is detected by the side(s) that should, within the bound',
