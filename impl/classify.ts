@@ -11,12 +11,20 @@ export type DeathReason =
   | 'reset'
   /** `missThreshold` consecutive pings went unanswered (F5, F12), or F11's reverse check. */
   | 'heartbeat-timeout'
-  /** Nothing received for the read deadline (F4). */
+  /**
+   * Nothing received for the read deadline (F4); on the server also a hello or another frame still
+   * unfinished `helloTimeout` / `frameTimeout` after its first byte (a slowloris peer).
+   */
   | 'read-deadline'
   /** A heartbeat write was still unflushed at its deadline (F2). */
   | 'write-deadline'
   /** A write failed: EPIPE, write after end (F2). */
   | 'write-error'
+  /**
+   * The peer does not read what this side sends (server): more than `maxQueuedBytes` queued for it,
+   * or the bytes queued when reading from it was paused still unflushed after the write deadline.
+   */
+  | 'backpressure'
   /** The OS gave up on the connection: ETIMEDOUT from keepalive probes or retransmissions (F7). */
   | 'keepalive'
   /** The peer sent a malformed, oversized, unknown or out-of-order frame, or another version. */
@@ -37,6 +45,7 @@ export const DEATH_REASONS: readonly DeathReason[] = [
   'read-deadline',
   'write-deadline',
   'write-error',
+  'backpressure',
   'keepalive',
   'protocol-error',
   'unreachable',

@@ -81,6 +81,55 @@ export interface ServerConfig extends HeartbeatSettings {
   warnConnections: number;
   /** F16: live count at which a `danger` level event is raised. */
   dangerConnections: number;
+  /**
+   * Backpressure (abuse guard): the most bytes one client may hold in this process — what was written
+   * to it and not yet taken by the kernel, plus its business messages not yet handled. When the
+   * unsent bytes pass a quarter of it (high-water mark) the server stops reading from that client
+   * until they drain to a sixteenth (low-water mark); a client over the cap, or one that leaves the
+   * bytes queued at the pause unread for `writeDeadline`, is dropped (death `backpressure`). Business
+   * messages waiting for a slow handler count toward the cap but never pause reading (F6: that would
+   * hold up the client's pings). 0 = off; otherwise ≥ maxFrameBytes.
+   */
+  maxQueuedBytes: number;
+  /**
+   * Slowloris guard: a hello still unfinished (no newline) this long after its first byte drops the
+   * client (`read-deadline`). 0 = the hello gets frameTimeout like any frame. A client that sends
+   * nothing at all is the read deadline's (F4).
+   */
+  helloTimeout: number;
+  /**
+   * Slowloris guard: any other frame still unfinished this long after its first byte drops the
+   * client (`read-deadline`). Default: the read deadline, which then bounds a whole frame the way
+   * Go's SetReadDeadline does, besides silence (every byte re-arms the silence timer). 0 = off.
+   */
+  frameTimeout: number;
+}
+
+/**
+ * The server's guards against abusive peers (a flood that never reads, a slowloris), handed to each
+ * connection's HeartbeatManager. Every one is 0 = off, which is what a manager gets by default.
+ */
+export type PeerLimits = Pick<ServerConfig, 'maxQueuedBytes' | 'helloTimeout' | 'frameTimeout'>;
+
+export const PEER_LIMIT_KEYS = [
+  'maxQueuedBytes',
+  'helloTimeout',
+  'frameTimeout',
+] as const satisfies readonly (keyof PeerLimits)[];
+
+export const NO_PEER_LIMITS: Readonly<PeerLimits> = Object.freeze({
+  maxQueuedBytes: 0,
+  helloTimeout: 0,
+  frameTimeout: 0,
+});
+
+/** The PeerLimits part of a resolved server config. */
+export function pickPeerLimits(config: PeerLimits): PeerLimits {
+  return {
+    maxQueuedBytes: config.maxQueuedBytes,
+    helloTimeout: config.helloTimeout,
+    frameTimeout: config.frameTimeout,
+  };
 }
 
 export type HeartbeatSettingsInput = Partial<HeartbeatSettings>;
@@ -144,6 +193,9 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxConnections: 10_000,
   warnConnections: 1_000,
   dangerConnections: 2_000,
+  maxQueuedBytes: 1_048_576,
+  helloTimeout: 10_000,
+  // frameTimeout defaults to the resolved readDeadline.
 });
 
 const HEARTBEAT_KEYS = Object.keys(SEED_DEFAULTS) as (keyof HeartbeatSettings)[];
@@ -190,7 +242,14 @@ export function resolveServerConfig(input: unknown = {}): ServerConfig {
   const obj = asObject(input, '(root)', where);
   rejectUnknown(
     obj,
-    [...HEARTBEAT_KEYS, 'service', 'maxConnections', 'warnConnections', 'dangerConnections'],
+    [
+      ...HEARTBEAT_KEYS,
+      'service',
+      'maxConnections',
+      'warnConnections',
+      'dangerConnections',
+      ...PEER_LIMIT_KEYS,
+    ],
     '',
     where,
   );
@@ -204,7 +263,18 @@ export function resolveServerConfig(input: unknown = {}): ServerConfig {
         : count(obj, 'maxConnections', SERVER_DEFAULTS.maxConnections, where, 1),
     warnConnections: count(obj, 'warnConnections', SERVER_DEFAULTS.warnConnections, where, 1),
     dangerConnections: count(obj, 'dangerConnections', SERVER_DEFAULTS.dangerConnections, where, 1),
+    maxQueuedBytes: count(obj, 'maxQueuedBytes', SERVER_DEFAULTS.maxQueuedBytes, where, 0),
+    helloTimeout: duration(obj, 'helloTimeout', SERVER_DEFAULTS.helloTimeout, where, { min: 0 }),
+    frameTimeout: duration(obj, 'frameTimeout', hb.readDeadline, where, { min: 0 }),
   };
+  if (config.maxQueuedBytes > 0 && config.maxQueuedBytes < config.maxFrameBytes) {
+    throw new ConfigError(
+      'maxQueuedBytes',
+      `must be 0 (off) or ≥ maxFrameBytes (${config.maxFrameBytes}): a whole frame must fit`,
+      config.maxQueuedBytes,
+      where,
+    );
+  }
   if (config.dangerConnections < config.warnConnections) {
     throw new ConfigError(
       'dangerConnections',

@@ -7,11 +7,25 @@
  *
  * `onDead` (or the `death` event) lets the owner choose: reconnect, alert, or nothing. The manager
  * destroys a dead socket itself unless `closeOnDead: false`.
+ *
+ * With `limits` (the server passes its own) it also guards against abusive peers: it stops reading
+ * from a peer whose unsent bytes (written, not yet taken by the kernel) pass a high-water mark
+ * (maxQueuedBytes / 4) until they drain to a low-water mark (maxQueuedBytes / 16); it drops a peer
+ * whose unsent bytes plus unhandled business messages pass maxQueuedBytes, or that leaves the bytes
+ * queued at the pause unread for the write deadline (`backpressure`), and one that takes longer than
+ * `helloTimeout` to finish its hello or `frameTimeout` any other frame (`read-deadline`).
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { type CloseReason, type DeathReason, deathReasonFor, type ErrorInfo, errorInfo } from './classify.ts';
-import { type HeartbeatSettings, type HeartbeatSettingsInput, resolveHeartbeatSettings } from './config.ts';
+import {
+  type HeartbeatSettings,
+  type HeartbeatSettingsInput,
+  NO_PEER_LIMITS,
+  PEER_LIMIT_KEYS,
+  type PeerLimits,
+  resolveHeartbeatSettings,
+} from './config.ts';
 import { ConfigError, FrameTooLargeError, ProtocolError, StateError } from './errors.ts';
 import { type HealthState, HealthTracker } from './health.ts';
 import { createLog, type Log } from './log.ts';
@@ -74,6 +88,8 @@ export interface ManagerEvents {
   'business-error': [{ conn: string; err: ErrorInfo; at: number }];
   /** F20: a message was handed to the socket — its traffic class and size on the wire. */
   sent: [{ conn: string; kind: TrafficClass; type?: 'ping' | 'pong'; bytes: number; at: number }];
+  /** Reading from the peer was paused (its unsent bytes passed the high-water mark) or resumed. */
+  backpressure: [{ conn: string; paused: boolean; unsent: number; at: number }];
   death: [Death];
   closed: [{ conn: string; reason: CloseReason; at: number }];
 }
@@ -90,6 +106,8 @@ export interface HeartbeatManagerOptions {
   onMessage?: BusinessHandler;
   /** Destroy the socket when the connection is declared dead (default true). */
   closeOnDead?: boolean;
+  /** Guards against abusive peers (server); each 0 = off, the default. */
+  limits?: Partial<PeerLimits>;
 }
 
 type Phase = 'new' | 'running' | 'ended';
@@ -129,7 +147,22 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
   private sendLimit: number;
   private byeReason: string | undefined;
   private businessChain: Promise<void> = Promise.resolve();
-  private readonly handlers: { [K in 'data' | 'end' | 'error' | 'close']: (...args: never[]) => void };
+  private readonly limits: PeerLimits;
+  /** Reading is paused because the peer's queue passed the high-water mark. */
+  private readPaused = false;
+  /** Bytes of business frames received and not yet handled (the app-level part of the queue). */
+  private businessQueued = 0;
+  private stallTimer: TimerHandle | undefined;
+  private frameTimer: TimerHandle | undefined;
+  /** Frames decoded so far, and which one (by that count) the incomplete frame is, since when. */
+  private framesDecoded = 0;
+  private partialOf = -1;
+  private partialSince = 0;
+  private frameDue = 0;
+  private readonly handlers: {
+    [K in 'data' | 'end' | 'error' | 'close' | 'drain']: (...args: never[]) => void;
+  };
+  private readonly afterWrite: (() => void) | undefined;
 
   constructor(options: HeartbeatManagerOptions) {
     super();
@@ -158,6 +191,8 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
     this.meter = new ConnectionMeter(this.conn, this.rt.now());
     this.pingEvery = this.settings.interval;
     this.sendLimit = this.settings.maxFrameBytes;
+    this.limits = resolveLimits(options.limits, options.conn);
+    this.afterWrite = this.limits.maxQueuedBytes > 0 ? () => this.readPaused && this.checkQueue() : undefined;
     this.handlers = {
       data: (chunk: Buffer | string) => this.onData(chunk),
       end: () =>
@@ -167,6 +202,7 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
         ),
       error: (err: Error) => this.die(deathReasonFor(err), err.message, err),
       close: () => this.die('closed', 'socket closed without FIN, RST or error'),
+      drain: () => this.checkQueue(),
     };
   }
 
@@ -207,7 +243,10 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
     return this;
   }
 
-  /** Stops heartbeating and detaches, leaving the socket to the owner. Idempotent; not a death. */
+  /**
+   * Stops heartbeating and detaches, leaving the socket to the owner (paused, if backpressure had
+   * paused it). Idempotent; not a death.
+   */
   stop(): void {
     this.finish('local');
   }
@@ -231,16 +270,32 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
       throw new TypeError(`send on ${this.conn}: payload must be a JSON value, got undefined`);
     if (!this.writable() || this.peerHello === undefined) return false;
     const frame = encodeFrame({ type: 'data', payload }, this.sendLimit);
+    const cap = this.limits.maxQueuedBytes;
+    if (cap > 0 && this.queued() + frame.length > cap) {
+      this.die('backpressure', `${this.overCap(frame.length)}: a ${frame.length}-byte message would not fit`);
+      return false;
+    }
     this.enqueued += frame.length;
     this.meter.sent('business', frame.length);
     try {
-      this.socket.write(frame);
+      this.socket.write(frame, this.afterWrite);
     } catch (err) {
       this.die(deathReasonFor(err, true), 'business write failed', err);
       return false;
     }
     this.safeEmit('sent', { conn: this.conn, kind: 'business', bytes: frame.length, at: this.rt.now() });
-    return true;
+    this.checkQueue();
+    return this.phase === 'running';
+  }
+
+  /** Bytes waiting for the peer: not yet taken by the kernel, plus business messages not yet handled. */
+  get queuedBytes(): number {
+    return this.queued();
+  }
+
+  /** True while reading from the peer is paused by backpressure. */
+  get readingPaused(): boolean {
+    return this.readPaused;
   }
 
   /** F14: changes the ping period; the next ping leaves `ms` from now (the schedule re-phases). */
@@ -337,6 +392,7 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
       this.socket.write(frame, (err) => {
         flushed = true;
         if (err) this.die(deathReasonFor(err, true), `${what} write failed: ${err.message}`, err);
+        else this.afterWrite?.();
       });
     } catch (err) {
       this.die(deathReasonFor(err, true), `${what} write threw`, err);
@@ -358,7 +414,121 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
         }
       });
     }
+    this.checkQueue();
     return this.phase === 'running';
+  }
+
+  // ——— backpressure (abuse guard) ———
+
+  private queued(): number {
+    return this.socket.writableLength + this.businessQueued;
+  }
+
+  private overCap(adding = 0): string {
+    const w = this.socket.writableLength;
+    return (
+      `${w + this.businessQueued + adding} bytes would be queued for a peer that does not read ` +
+      `(${w} unsent, ${this.businessQueued} of business not yet handled; cap maxQueuedBytes ${this.limits.maxQueuedBytes})`
+    );
+  }
+
+  /**
+   * Drops the peer over the cap; pauses reading while the unsent bytes are above the high-water mark,
+   * resumes at the low-water mark. Only unsent bytes pause: a business backlog is our handler being
+   * slow, and pausing for it would hold up the peer's pings (F6); it counts toward the cap only.
+   * Called after every write, every chunk read, and on 'drain' and write callbacks while paused.
+   */
+  private checkQueue(): void {
+    const cap = this.limits.maxQueuedBytes;
+    if (cap <= 0 || this.phase !== 'running') return;
+    const unsent = this.socket.writableLength;
+    const queued = unsent + this.businessQueued;
+    if (queued > cap) {
+      this.die('backpressure', this.overCap());
+    } else if (!this.readPaused && unsent > Math.floor(cap / 4)) {
+      this.readPaused = true;
+      this.socket.pause();
+      this.log.debug('peer not keeping up: reading paused', { unsent, highWater: Math.floor(cap / 4) });
+      this.safeEmit('backpressure', { conn: this.conn, paused: true, unsent, at: this.rt.now() });
+      this.armStallCheck();
+    } else if (this.readPaused && unsent <= Math.floor(cap / 16)) {
+      this.readPaused = false;
+      this.cancel(this.stallTimer);
+      this.stallTimer = undefined;
+      this.socket.resume();
+      this.log.debug('peer caught up: reading resumed', { unsent, lowWater: Math.floor(cap / 16) });
+      this.safeEmit('backpressure', { conn: this.conn, paused: false, unsent, at: this.rt.now() });
+    }
+  }
+
+  /**
+   * F2 applied to the queue: while reading is paused, the bytes queued for the peer when the check
+   * was armed must be taken by the kernel within the write deadline, or the peer is not reading.
+   */
+  private armStallCheck(): void {
+    const deadline = this.settings.writeDeadline;
+    if (deadline <= 0) return;
+    const mark = this.enqueued;
+    this.stallTimer = this.after(deadline, () => {
+      this.stallTimer = undefined;
+      if (!this.readPaused) return;
+      const queued = this.socket.writableLength;
+      if (queued > this.enqueued - mark) {
+        this.die(
+          'backpressure',
+          `peer has not read for ${deadline} ms: ${queued} bytes still queued for it, reading paused since it passed ${Math.floor(this.limits.maxQueuedBytes / 4)}`,
+        );
+      } else {
+        this.armStallCheck();
+      }
+    });
+  }
+
+  // ——— slowloris guards ———
+
+  /**
+   * The frame being received must be finished (its newline) within helloTimeout of its first byte
+   * while it is the hello, frameTimeout afterwards. One timer at a time, armed only while a frame is
+   * unfinished. A silent peer is not this guard's: the read deadline (F4) finds it.
+   */
+  private watchPartialFrame(): void {
+    if (this.phase !== 'running' || this.decoder.buffered === 0) return;
+    if (this.partialOf !== this.framesDecoded) {
+      this.partialOf = this.framesDecoded;
+      this.partialSince = this.rt.now();
+    }
+    const limit = this.frameLimit();
+    if (limit <= 0) return;
+    const due = this.partialSince + limit;
+    // A timer already due no later is enough: it re-arms for whatever frame is unfinished then.
+    if (this.frameTimer !== undefined && this.frameDue <= due) return;
+    this.cancel(this.frameTimer);
+    this.armFrameTimer(due - this.rt.now());
+  }
+
+  private frameLimit(): number {
+    const { helloTimeout, frameTimeout } = this.limits;
+    return this.peerHello === undefined && helloTimeout > 0 ? helloTimeout : frameTimeout;
+  }
+
+  private armFrameTimer(ms: number): void {
+    this.frameDue = this.rt.now() + ms;
+    this.frameTimer = this.after(ms, () => {
+      this.frameTimer = undefined;
+      if (this.decoder.buffered === 0) return;
+      const limit = this.frameLimit();
+      if (limit <= 0) return;
+      const age = this.rt.now() - this.partialSince;
+      if (age < limit) {
+        this.armFrameTimer(Math.min(limit, limit - age)); // (a clock stepped back: wait a whole limit)
+        return;
+      }
+      const what =
+        this.peerHello === undefined
+          ? `the hello is unfinished ${age} ms after its first byte (helloTimeout ${limit} ms)`
+          : `a frame is unfinished ${age} ms after its first byte (frameTimeout ${limit} ms)`;
+      this.die('read-deadline', `${what}: ${this.decoder.buffered} bytes without a newline`);
+    });
   }
 
   // ——— receiving ———
@@ -369,8 +539,11 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
     try {
       for (const frame of this.decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
         if (this.phase !== 'running') return;
+        this.framesDecoded += 1;
         this.handle(frame.message, frame.bytes);
       }
+      this.watchPartialFrame();
+      this.checkQueue();
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.die('protocol-error', err.message, err, { type: 'bye', reason: `protocol-error: ${err.kind}` });
@@ -409,7 +582,7 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
         return;
       case 'data':
         this.meter.received('business', bytes);
-        this.onBusiness(message.payload);
+        this.onBusiness(message.payload, bytes);
         return;
       case 'bye':
         this.meter.received('control', bytes);
@@ -534,17 +707,22 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
     });
   }
 
-  private onBusiness(payload: unknown): void {
+  private onBusiness(payload: unknown, bytes: number): void {
     this.safeEmit('message', { conn: this.conn, payload, at: this.rt.now() });
     const handler = this.onMessage;
     if (handler === undefined) return;
     // F6: the handler runs after the rest of this chunk (pings included) has been answered, and one
-    // message at a time per connection; its duration is watched by a timeout of its own.
-    this.businessChain = this.businessChain.then(() => this.runBusiness(handler, payload));
+    // message at a time per connection; its duration is watched by a timeout of its own. Messages
+    // waiting their turn count toward maxQueuedBytes.
+    this.businessQueued += bytes;
+    this.businessChain = this.businessChain.then(() => this.runBusiness(handler, payload, bytes));
   }
 
-  private async runBusiness(handler: BusinessHandler, payload: unknown): Promise<void> {
-    if (this.phase !== 'running') return;
+  private async runBusiness(handler: BusinessHandler, payload: unknown, bytes: number): Promise<void> {
+    if (this.phase !== 'running') {
+      this.businessQueued -= bytes;
+      return;
+    }
     const limit = this.settings.businessTimeout;
     const timer =
       limit > 0
@@ -570,6 +748,7 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
       this.safeEmit('business-error', { conn: this.conn, err: errorInfo(err), at: this.rt.now() });
     } finally {
       this.cancel(timer);
+      this.businessQueued -= bytes;
     }
   }
 
@@ -648,6 +827,8 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
     this.timers.clear();
     this.readTimer = undefined;
     this.peerTimer = undefined;
+    this.stallTimer = undefined;
+    this.frameTimer = undefined;
   }
 
   private writable(): boolean {
@@ -699,3 +880,21 @@ export class HeartbeatManager extends EventEmitter<ManagerEvents> {
 }
 
 function swallow(): void {}
+
+function resolveLimits(input: Partial<PeerLimits> | undefined, conn: string): PeerLimits {
+  const limits: PeerLimits = { ...NO_PEER_LIMITS };
+  for (const key of PEER_LIMIT_KEYS) {
+    const v = input?.[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+      throw new ConfigError(
+        `limits.${key}`,
+        'must be a non-negative integer (0 = off)',
+        v,
+        `heartbeat manager ${conn}`,
+      );
+    }
+    limits[key] = v;
+  }
+  return limits;
+}

@@ -3,13 +3,16 @@
  * every ping at once, keeps a read deadline re-armed by every received byte, and pings the client
  * itself. Business messages go to a handler that can never hold up a heartbeat (F6). A connection
  * limit, warning/danger thresholds on the live count, and a graceful shutdown that stops accepting,
- * closes every connection and clears every timer.
+ * closes every connection and clears every timer. Abusive clients are bounded per connection: one
+ * that does not read is paused, then dropped (`maxQueuedBytes`, death `backpressure`); one that is
+ * slow to say hello or to finish a frame is dropped (`helloTimeout`, `frameTimeout`: `read-deadline`).
  */
 import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import { type ErrorInfo, errorInfo } from './classify.ts';
 import {
   pickHeartbeatSettings,
+  pickPeerLimits,
   resolveServerConfig,
   type ServerConfig,
   type ServerConfigInput,
@@ -52,6 +55,8 @@ export interface ServerEvents {
   'business-error': ManagerEvents['business-error'];
   /** F20: a message was handed to the socket (heartbeat, control or business, with its size). */
   sent: ManagerEvents['sent'];
+  /** Reading from a client was paused (its unsent bytes passed maxQueuedBytes / 4) or resumed. */
+  backpressure: ManagerEvents['backpressure'];
   death: [Death];
   /** A connection was closed on purpose by this side (shutdown): not a death. */
   'connection-closed': ManagerEvents['closed'];
@@ -245,6 +250,7 @@ export class HeartbeatServer extends EventEmitter<ServerEvents> {
       settings: pickHeartbeatSettings(this.config),
       service: this.config.service,
       onMessage: this.options.onMessage,
+      limits: pickPeerLimits(this.config),
     });
     this.managers.set(conn, manager);
     for (const event of FORWARDED) {
@@ -314,4 +320,5 @@ const FORWARDED = [
   'business-timeout',
   'business-error',
   'sent',
+  'backpressure',
 ] as const satisfies readonly (keyof ManagerEvents & keyof ServerEvents)[];
