@@ -23,7 +23,7 @@ import { SIM_ONLY } from '../property/properties.ts';
 import { referenceSubject } from '../subjects/reference.ts';
 import { resolveSubject } from '../subjects/registry.ts';
 import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
-import { LAZY_COMMANDS } from './commands.ts';
+import { LAZY_COMMANDS, WORKERS_HELP } from './commands.ts';
 import { EXIT, UsageError } from './exit.ts';
 import {
   defaultResultsPath,
@@ -34,6 +34,7 @@ import {
   shareOf,
   writeShardFile,
 } from './shard.ts';
+import { parseWorkers, runInWorkers, workerCount } from './workers.ts';
 
 export interface CheckFlags {
   subject?: string;
@@ -47,6 +48,8 @@ export interface CheckFlags {
   json?: boolean;
   /** `i/n`: run every n-th of the runs (property by property, run index by run index). */
   shard?: string;
+  /** Processes to spread the runs over (default: the cores on the simulator). */
+  workers?: string;
   /** Write this check's result file (JSON) for `flatline merge`. */
   results?: string;
 }
@@ -148,9 +151,28 @@ export async function checkCommand(
       `--shard ${formatShard(shard)} with --seed random: every shard must draw the same cases; give one seed to all shards (e.g. --seed $GITHUB_RUN_ID)`,
     );
   }
-  if (o.path === undefined && !o.json) process.stderr.write(seedLine(seed, random));
   if (o.path !== undefined && names.length !== 1)
     throw new UsageError('--path replays one property: name it');
+  const workers =
+    o.path === undefined
+      ? workerCount(parseWorkers(o.workers), {
+          items: names.length * numRuns,
+          realTime: backend !== 'sim',
+          sharded: split,
+        })
+      : 1;
+  if (workers > 1) {
+    // Every worker draws from the same seed: a random one is drawn here, once.
+    return runInWorkers({
+      command: 'check',
+      argv,
+      workers,
+      items: names.length * numRuns,
+      flags: { ...(o.json ? { json: true } : {}) },
+      extraArgs: ['--seed', String(seed)],
+    });
+  }
+  if (o.path === undefined && !o.json) process.stderr.write(seedLine(seed, random));
   let server: ToxiproxyServer | undefined;
   if (backend === 'toxiproxy') {
     const { startToxiproxy } = await import('../toxiproxy/launcher.ts');
@@ -389,5 +411,6 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       '--results <file.json>',
       'write the result file for flatline merge (default with --shard: out/shard-<i>-of-<n>.json)',
     )
+    .option('-w, --workers <n>', WORKERS_HELP)
     .action(async (spec: string, o: CheckFlags) => setExit(await checkCommand(spec, o)));
 }

@@ -34,3 +34,7 @@ export function commandOf(argv: readonly string[]): string | undefined {
   const words = argv.filter((a) => !a.startsWith('-'));
   return words[0] === 'help' ? words[1] : words[0];
 }
+
+/** `--workers` of run, sweep and check. */
+export const WORKERS_HELP =
+  'processes to spread the work over (default: every core on the simulator, 1 on a real network); the results are the same for any count';

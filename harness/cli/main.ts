@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Help, Option } from 'commander';
-import { commandOf, LAZY_COMMANDS, type LazyCommand } from './commands.ts';
+import { commandOf, LAZY_COMMANDS, type LazyCommand, WORKERS_HELP } from './commands.ts';
 import { describeError, EXIT, exitCodeFor, UsageError } from './exit.ts';
 import { parseResultsJson, writeReports } from './reports.ts';
 import { openResources } from './resources.ts';
@@ -59,7 +59,8 @@ reportOptions(
     .option(
       '--results <file.json>',
       'write the result file for flatline merge (--shard: out/shard-<i>-of-<n>.json)',
-    ),
+    )
+    .option('-w, --workers <n>', WORKERS_HELP),
 ).action(async (patterns: string[], o) => {
   const { runCommand } = await import('./run.ts');
   exitCode = await runCommand(patterns, o, argv);

@@ -233,16 +233,19 @@ export async function mergeCommand(
   patterns: string[],
   o: MergeFlags,
   argv: readonly string[],
+  /** Set by `--workers` (workers.ts): the user's own command line, as one process would show it. */
+  pooled?: { command: string[] },
 ): Promise<number> {
   const files = await expandFiles(patterns);
   const shards = verify(await Promise.all(files.map(readShard)));
   const head = shards[0]!.head;
   const at = argv.indexOf('merge');
   // The command the shards ran, with merge's output flags: what an unsharded run would show.
-  const command = [...head.argv, ...outputArgv(at < 0 ? argv : argv.slice(at + 1))];
+  const command = pooled?.command ?? [...head.argv, ...outputArgv(at < 0 ? argv : argv.slice(at + 1))];
+  const note = pooled ? '' : ` (${shards.length} shards)`;
   switch (head.command) {
     case 'run':
-      return mergeRun(shards as Shard<{ results: RunShardResult[] }>[], o, command);
+      return mergeRun(shards as Shard<{ results: RunShardResult[] }>[], o, command, note);
     case 'sweep':
       return mergeSweep(shards as Shard<SweepShardPayload>[], o, command);
     case 'check':
@@ -254,6 +257,7 @@ async function mergeRun(
   shards: Shard<{ results: RunShardResult[] }>[],
   o: MergeFlags,
   command: string[],
+  note: string,
 ): Promise<number> {
   const validate: typeof import('../../reports/validate.ts') = await import('../../reports/validate.ts');
   const byId = new Map<string, ScenarioResult>();
@@ -280,8 +284,7 @@ async function mergeRun(
   if (o.json) process.stdout.write(stringifyResults(results));
   await writeReports(results, o, `flatline ${command.join(' ')}`);
   const failed = results.filter((r) => !r.passed).length;
-  if (!quiet)
-    process.stderr.write(`${results.length - failed} passed, ${failed} failed (${shards.length} shards)\n`);
+  if (!quiet) process.stderr.write(`${results.length - failed} passed, ${failed} failed${note}\n`);
   return failed ? EXIT.fail : EXIT.pass;
 }
 

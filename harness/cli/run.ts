@@ -22,8 +22,10 @@ import {
   type Shard,
   shardHead,
   shareOf,
+  withoutWorkers,
   writeShardFile,
 } from './shard.ts';
+import { parseWorkers, runInWorkers, workerCount } from './workers.ts';
 
 export interface RunCommandOptions {
   backend: string;
@@ -39,6 +41,8 @@ export interface RunCommandOptions {
   shard?: string;
   /** Write the result file (JSON) that `flatline merge` joins. */
   results?: string;
+  /** Processes to spread the files over (default: the cores on the simulator, 1 on a real network). */
+  workers?: string;
 }
 
 /** What `run --shard`/`--results` writes beside the head: a ScenarioResult per scenario file run. */
@@ -111,7 +115,7 @@ async function parityCommand(
   }
   const results = suite.runs.flatMap((r) => [r.sim, r.real]);
   if (o.json) process.stdout.write(stringifyResults(results));
-  await writeReports(results, o, `flatline ${argv.join(' ')}`);
+  await writeReports(results, o, `flatline ${withoutWorkers(argv).join(' ')}`);
   const simFailed = suite.runs.filter((r) => !r.sim.passed).length;
   const disagree = suite.runs.filter((r) => !r.agree).length;
   if (!quiet) {
@@ -152,6 +156,14 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
   checkRunnable(loaded, backend === 'both' ? 'sim' : backend, subject);
   if (backend === 'both') return parityCommand(loaded, o, argv, { seed, timeScale, subject });
 
+  const workers = workerCount(parseWorkers(o.workers), {
+    items: loaded.length,
+    realTime: backend !== 'sim',
+    sharded: shard !== undefined || o.results !== undefined,
+  });
+  if (workers > 1) {
+    return runInWorkers({ command: 'run', argv, workers, items: loaded.length, flags: o });
+  }
   const mine = shareOf(loaded, shard);
   const progress = createProgress(process.stderr, o.quiet || o.json === true);
   progress.start(mine.length);
@@ -223,7 +235,7 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
     });
   }
   if (o.json) process.stdout.write(stringifyResults(results));
-  await writeReports(results, o, `flatline ${argv.join(' ')}`);
+  await writeReports(results, o, `flatline ${withoutWorkers(argv).join(' ')}`);
   if (!o.json && !o.quiet) {
     process.stderr.write(`${results.length - failed} passed, ${failed} failed\n`);
   }

@@ -66,7 +66,9 @@ export function defaultResultsPath(shard: Shard): string {
 /** Flags that only say where output goes: not part of what was run. */
 const OUTPUT_VALUE_FLAGS = new Set(['--report', '--junit', '--markdown']);
 const OUTPUT_FLAGS = new Set(['--json', '-q', '--quiet']);
-const SHARD_VALUE_FLAGS = new Set(['--shard', '--results']);
+// Where a command runs (which shard, how many local workers, where its result file goes) is not
+// part of what it runs.
+const SHARD_VALUE_FLAGS = new Set(['--shard', '--results', '--workers']);
 
 function flagOf(token: string): { name: string; inline: boolean } {
   const eq = token.startsWith('--') ? token.indexOf('=') : -1;
@@ -74,7 +76,7 @@ function flagOf(token: string): { name: string; inline: boolean } {
 }
 
 /**
- * The command a shard ran, as the user would run it unsharded: without --shard and --results, and
+ * The command a shard ran, as the user would run it unsharded: without --shard, --results and --workers, and
  * without the output flags (--report/--junit/--markdown/--json/--quiet), which merge supplies.
  */
 export function logicalArgv(argv: readonly string[]): string[] {
@@ -307,6 +309,20 @@ export async function expandFiles(patterns: readonly string[], cwd = process.cwd
       .sort();
     if (matched.length === 0) throw new UsageError(`merge: ${pattern} matches no files`);
     for (const f of matched) add(f);
+  }
+  return out;
+}
+
+/** The command line as given, without `--workers` (how many processes ran it is not what ran). */
+export function withoutWorkers(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const { name, inline } = flagOf(argv[k]!);
+    if (name === '--workers') {
+      if (!inline) k++;
+      continue;
+    }
+    out.push(argv[k]!);
   }
   return out;
 }

@@ -37,7 +37,7 @@ import { BUILTIN_DESCRIPTIONS, BUILTIN_SCENARIOS, scenarioName } from '../sweep/
 import { checkBudget, runCount, type SweepSpec } from '../sweep/sweep-spec.ts';
 import { presetList, profileList, sweepSummary } from '../sweep/text.ts';
 import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
-import { LAZY_COMMANDS } from './commands.ts';
+import { LAZY_COMMANDS, WORKERS_HELP } from './commands.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
 import { type ReportFlags, stringifyResults, writeReports } from './reports.ts';
@@ -50,13 +50,17 @@ import {
   type Shard,
   shardHead,
   shardOf,
+  withoutWorkers,
   writeShardFile,
 } from './shard.ts';
+import { parseWorkers, runInWorkers, workerCount } from './workers.ts';
 
 export interface SweepCommandOptions extends SweepFlags, ReportFlags {
   /** The sweep file (the command's argument). */
   spec?: string;
   backend?: string;
+  /** Processes to spread the cells over (default: the cores on the simulator). */
+  workers?: string;
   timeScale?: string;
   subject?: string;
   json?: boolean;
@@ -210,6 +214,7 @@ export function registerSweep(
     .option('--junit <file.xml>', 'write JUnit XML')
     .option('--markdown <file.md>', 'write a Markdown summary')
     .option('-q, --quiet', 'no progress output')
+    .option('-w, --workers <n>', WORKERS_HELP)
     .addHelpText('after', HELP_AFTER)
     .action(async (spec: string | undefined, o: SweepCommandOptions) => {
       setExit(await sweepCommand({ ...o, ...(spec === undefined ? {} : { spec }) }, [...argv]));
@@ -302,6 +307,27 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
     return EXIT.pass;
   }
 
+  const cellCount = runCount(spec) / spec.seeds.length;
+  const workers = workerCount(parseWorkers(o.workers), {
+    items: cellCount,
+    realTime: backend !== 'sim',
+    sharded: shard !== undefined || o.results !== undefined,
+  });
+  if (workers > 1) {
+    return runInWorkers({
+      command: 'sweep',
+      argv,
+      workers,
+      items: cellCount,
+      flags: {
+        ...(o.report ? { report: o.report } : {}),
+        ...(o.junit ? { junit: o.junit } : {}),
+        ...(o.markdown ? { markdown: o.markdown } : {}),
+        ...(o.json ? { json: true } : {}),
+        ...(o.quiet ? { quiet: true } : {}),
+      },
+    });
+  }
   const quiet = o.quiet === true || o.json === true;
   const progress = createProgress(process.stderr, quiet);
   let server: ToxiproxyServer | undefined;
@@ -337,7 +363,7 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
             },
           }
         : {}),
-      replay: `npx flatline ${argv.map(shellQuote).join(' ')}`,
+      replay: `npx flatline ${withoutWorkers(argv).map(shellQuote).join(' ')}`,
       progress: {
         start: (cells) => progress.start(cells),
         run: (label) => progress.step(label),
@@ -411,7 +437,7 @@ export async function sweepCommand(o: SweepCommandOptions, argv: readonly string
         `${runCount(spec)} runs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
   }
-  const command = `flatline ${argv.map(shellQuote).join(' ')}`;
+  const command = `flatline ${withoutWorkers(argv).map(shellQuote).join(' ')}`;
   await writeReports(
     result,
     {
