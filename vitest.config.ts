@@ -9,6 +9,7 @@ const realtime = [
   'test/cli/toxiproxy.test.ts',
   'test/impl/loopback.test.ts',
   'test/external/**/*.test.ts',
+  'test/reliability/**/*.test.ts',
 ];
 
 export default defineConfig({

@@ -76,6 +76,8 @@ const OWN_DECISIONS = new Set([
   'write-deadline',
   'keepalive',
   'protocol-error',
+  // The reference server drops a peer that does not read (impl/: backpressure).
+  'backpressure',
 ]);
 
 interface End {
