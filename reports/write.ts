@@ -50,7 +50,7 @@ export async function renderReport(
     case 'html':
       return sweep ? renderSweepHtml(input, meta) : renderRunHtml(input, meta);
     case 'junit':
-      return renderJunit(input);
+      return renderJunit(input, meta.title);
     case 'json':
       return renderJson(input);
     case 'markdown':

@@ -8,7 +8,7 @@ import { Command, CommanderError, Help, Option } from 'commander';
 import { commandOf, LAZY_COMMANDS, type LazyCommand, WORKERS_HELP } from './commands.ts';
 import { describeError, EXIT, exitCodeFor, UsageError } from './exit.ts';
 import { parseResultsJson, writeReports } from './reports.ts';
-import { openResources } from './resources.ts';
+import { onInterrupt, openResources } from './resources.ts';
 
 const argv = process.argv.slice(2);
 const defaultTerm = (c: Command): string => new Help().subcommandTerm(c);
@@ -157,6 +157,7 @@ async function interrupt(signal: NodeJS.Signals): Promise<void> {
   process.on('uncaughtException', () => {});
   process.on('unhandledRejection', () => {});
   process.stderr.write(`\nflatline: ${signal}: stopping, cleaning up…\n`);
+  for (const save of onInterrupt) await save(signal).catch(() => {});
   for (const r of [...openResources].reverse()) await r.close().catch(() => {});
   process.exit(EXIT.interrupted);
 }

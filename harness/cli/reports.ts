@@ -49,6 +49,8 @@ export async function writeReports(
   input: ScenarioResult[] | SweepResult,
   flags: ReportFlags,
   command: string,
+  /** Why these results are not all the command would have produced (an interrupted run). */
+  incomplete?: string,
 ): Promise<void> {
   const wanted = [
     [flags.report, 'html'],
@@ -58,7 +60,11 @@ export async function writeReports(
   if (!wanted.some(([path]) => path)) return;
   // Loaded only when a report is asked for: the HTML renderer brings vega, seconds of start-up.
   const { renderReport } = await import('../../reports/index.ts');
-  const meta = { command, generatedAt: generatedAt() };
+  const meta = {
+    command,
+    generatedAt: generatedAt(),
+    ...(incomplete ? { title: `flatline — INCOMPLETE: ${incomplete}` } : {}),
+  };
   for (const [path, format] of wanted) {
     if (!path) continue;
     const text = await renderReport(format, input, meta);

@@ -13,7 +13,7 @@ import type { ToxiproxyServer } from '../toxiproxy/launcher.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { createProgress } from './progress.ts';
 import { stringifyResults, writeReports } from './reports.ts';
-import { openResources } from './resources.ts';
+import { onInterrupt, openResources } from './resources.ts';
 import {
   defaultResultsPath,
   digest,
@@ -179,6 +179,17 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
     openResources.add(server);
   }
   const results: ScenarioResult[] = [];
+  // Interrupted, the scenarios already finished are not lost: their reports, marked incomplete.
+  const savePartial = async (signal: string): Promise<void> => {
+    if (results.length === 0) return;
+    await writeReports(
+      results,
+      o,
+      `flatline ${withoutWorkers(argv).join(' ')}`,
+      `interrupted by ${signal} after ${results.length} of ${mine.length} scenario file(s)`,
+    );
+  };
+  onInterrupt.add(savePartial);
   try {
     for (const { file, scenario } of mine) {
       progress.step(scenario.name);
@@ -214,6 +225,7 @@ export async function runCommand(patterns: string[], o: RunCommandOptions, argv:
       }
     }
   } finally {
+    onInterrupt.delete(savePartial);
     progress.finish();
     if (server) {
       await server.close();

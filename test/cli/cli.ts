@@ -4,7 +4,7 @@
  * outlives its deadline or the test file, so a broken CLI cannot leave processes behind.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,7 @@ export class Workspace {
   /** Writes `text` to `name` and returns the path. */
   write(name: string, text: string): string {
     const path = join(this.dir, name);
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
     return path;
   }

@@ -160,3 +160,58 @@ describeWithBinary('flatline run --backend toxiproxy: a finished run', () => {
     TEST_TIMEOUT,
   );
 });
+
+describeWithBinary('flatline run --backend toxiproxy: interrupted after a scenario finished', () => {
+  it(
+    'writes the reports of the finished scenarios, marked incomplete, and exits 130',
+    async () => {
+      requireBinary();
+      // Sorted by path: a-short (2 scenario min, 1.2 s) finishes, b-long (30 min, 18 s) is cut short.
+      const short = ws.write(
+        'partial/a-short.yaml',
+        blackholeScenario({ name: 'partial-short', duration: '2m' }),
+      );
+      const long = ws.write(
+        'partial/b-long.yaml',
+        blackholeScenario({ name: 'partial-long', duration: '30m' }),
+      );
+      const html = ws.path('partial/out/r.html');
+      const junit = ws.path('partial/out/r.xml');
+      const cli = startFlatline(
+        [
+          'run',
+          short,
+          long,
+          '--backend',
+          'toxiproxy',
+          '--time-scale',
+          '0.01',
+          '--report',
+          html,
+          '--junit',
+          junit,
+        ],
+        { env: { TOXIPROXY_URL: '' } },
+      );
+      await waitUntil(
+        () => /PASS partial-short/.test(cli.stderr()) || cli.child.exitCode !== null,
+        60_000,
+        'the first scenario to finish',
+      );
+      cli.child.kill('SIGINT');
+      const run = await cli.done;
+      expect(run.code, run.stderr).toBe(130);
+      expect(run.stderr).toContain(`wrote ${html}`);
+      const page = readFileSync(html, 'utf8');
+      expect(page).toContain('INCOMPLETE: interrupted by SIGINT after 1 of 2 scenario file(s)');
+      expect(page).toContain('partial-short');
+      expect(page).not.toContain('partial-long');
+      const xml = readFileSync(junit, 'utf8');
+      expect(xml).toMatch(
+        /<testsuites name="flatline — INCOMPLETE: interrupted by SIGINT after 1 of 2 scenario file\(s\)"/,
+      );
+      expect(xml).toContain('partial-short');
+    },
+    TEST_TIMEOUT,
+  );
+});
