@@ -4,12 +4,16 @@
  * timers and anything scheduled directly with `sim.clock.setTimeout/setInterval` share one timeline
  * and one tie rule: events due at the same instant fire in creation order.
  *
- * Timers go straight into the clock's own timer table and heap (the structures `clock.next()`,
- * `tick()`, `countTimers()`, `runAll()` work on), with one creation counter for all of them. This
- * skips fake-timers' per-timer handle object (five closures per timer), which dominated the cost
- * of a packet; `sim.clock.setTimeout/setInterval/clearTimeout/clearInterval` are re-pointed to the
- * same path, so direct users still get fake-timers' semantics and a handle with
- * ref/unref/hasRef/refresh.
+ * Everything due at one instant is one FIFO list, a gate, and a gate is one timer in the clock's own
+ * timer table and heap (the structures `clock.next()`, `tick()`, `countTimers()`, `runAll()` work on).
+ * Creation order at an instant is then simply the order of the list, and the heap holds one entry
+ * per distinct instant instead of one per timer: a thousand connections whose messages share an
+ * instant cost one heap operation, not a thousand. The driver takes the entries one at a time
+ * (`fireNext`), so it can let Node's queues drain between two of them; a gate fired by fake-timers
+ * itself (a direct `clock.tick()`) runs all its entries. Cancelling marks an entry dead; a gate left
+ * with no live entry leaves the heap at once, so the next due instant is always a real one.
+ * `sim.clock.setTimeout/setInterval/clearTimeout/clearInterval` are re-pointed to the same path, so
+ * direct users get fake-timers' semantics and a handle with ref/unref/hasRef/refresh.
  */
 import FakeTimers from '@sinonjs/fake-timers';
 
@@ -21,20 +25,15 @@ export interface TimerTarget<A> {
 /** A handle on a scheduled simulator event, for cancel(). */
 export type TimerRef = object;
 
-/** One simulator event; `target` is null once cancelled or fired. */
-interface Entry {
-  target: TimerTarget<unknown> | null;
-  arg: unknown;
-}
-
-/**
- * Simulator events due at one instant and created one after the other (no other timer for that
- * instant created in between) share one clock timer: same order as separate timers, far fewer heap
- * operations when many connections are busy at once.
- */
-interface Gate {
-  callAt: number;
-  events: Entry[];
+/** One simulator event or application timer; `target` is null once cancelled or fired. */
+class Entry {
+  constructor(
+    public target: TimerTarget<unknown> | null,
+    public arg: unknown,
+    public gate: Gate | null,
+    /** An application timer (a subject's, or sim.clock's): Node's queues drain around it. */
+    readonly app: boolean,
+  ) {}
 }
 
 /** A timer as fake-timers keeps it (the fields its heap, comparator and callTimer read). */
@@ -50,30 +49,65 @@ interface HeapTimer {
   heapIndex?: number;
 }
 
+/** Everything due at one instant, in creation order: one timer on the clock. */
+interface Gate extends HeapTimer {
+  entries: Entry[];
+  /** Entries before it have fired or were skipped as cancelled. */
+  head: number;
+  /** Entries neither fired nor cancelled. */
+  live: number;
+  /** In the clock's table and heap. */
+  registered: boolean;
+}
+
 /** The parts of fake-timers 15's clock internals used here. */
 interface ClockInternals {
+  now: number;
   duringTick?: boolean;
   timers?: Map<number, HeapTimer>;
   timerHeap?: {
     peek(): HeapTimer | undefined;
     push(t: HeapTimer): void;
-    remove(t: HeapTimer): void;
+    remove(t: HeapTimer): boolean;
   };
 }
 
-/** The clock callback of every gate, so the driver can tell simulator events from subject timers. */
+/** The clock callback of every gate (fake-timers fires a gate whole when it ticks the clock itself). */
 function dispatchGate(sched: Scheduler, gate: Gate): void {
   sched.runGate(gate);
 }
 
-/** The clock callback of an application timer scheduled through `Scheduler.app`. */
-function dispatchApp(target: TimerTarget<unknown>, arg: unknown): void {
-  target.onTimer(arg);
-}
+const GATE = dispatchGate as HeapTimer['func'];
+const NO_ENTRIES: Entry[] = [];
 
 /** Above fake-timers' own id range (it starts at 1e12), so ids never collide. */
 const ID_START = 2e12;
 const TIMEOUT_MAX = 2 ** 31 - 1;
+
+/** A timer made through sim.clock.setTimeout/setInterval. */
+class ClockTimer implements TimerTarget<null> {
+  entry: Entry | null = null;
+  constructor(
+    readonly sched: Scheduler,
+    readonly id: number,
+    readonly func: (...args: unknown[]) => void,
+    readonly args: unknown[],
+    readonly delay: number,
+    readonly interval: boolean,
+  ) {}
+
+  arm(): void {
+    this.entry = this.sched.app(this, this.delay, null) as Entry;
+  }
+
+  onTimer(): void {
+    this.entry = null;
+    // An interval is re-armed before its callback runs, as fake-timers does; clearInterval inside it wins.
+    if (this.interval) this.arm();
+    else this.sched.clockTimers.delete(this.id);
+    this.func(...this.args);
+  }
+}
 
 export class Scheduler {
   readonly clock: FakeTimers.Clock;
@@ -82,12 +116,16 @@ export class Scheduler {
   private readonly internals: ClockInternals;
   private order = 0;
   private nextId = ID_START;
-  /** The gate still accepting events, per instant. */
+  /** The gate of each instant that has one. */
   private readonly open = new Map<number, Gate>();
-  /** Simulator events scheduled and not yet fired or cancelled. */
+  /** The gate the last event went into (most events of a burst go to the same instant). */
+  private last: Gate | null = null;
+  /** Entries scheduled and not yet fired or cancelled. */
   private live = 0;
-  /** Gate timers on the clock (counted as their live events instead, in pending()). */
+  /** Gates on the clock (counted as their live entries instead, in pending()). */
   private gates = 0;
+  /** Timers made through sim.clock.setTimeout/setInterval, by id. */
+  readonly clockTimers = new Map<number, ClockTimer>();
   /** Simulator events fired (benchmarks). */
   firedEvents = 0;
   /**
@@ -111,90 +149,163 @@ export class Scheduler {
   }
 
   now(): number {
-    return this.clock.now;
+    return this.internals.now;
   }
 
-  private insert(func: HeapTimer['func'], delay: number, args: unknown[] | undefined): HeapTimer {
-    const now = this.clock.now;
-    // Any other timer for that instant closes its open gate: later events there come after it.
-    if (func !== (dispatchGate as HeapTimer['func'])) this.open.delete(now + delay);
-    const t: HeapTimer = {
-      id: this.nextId++,
-      func,
-      args,
-      delay,
-      callAt: now + delay,
-      createdAt: now,
-      order: this.order++,
-      type: 'Timeout',
-    };
-    this.timers.set(t.id, t);
-    this.heap.push(t);
-    return t;
-  }
-
-  /** Schedules a simulator event `delay` ms from now (0: this instant, after what is already due). */
-  at<A>(target: TimerTarget<A>, delay: number, arg: A): TimerRef {
-    const d = delay > 0 ? Math.trunc(delay) : 0;
-    const callAt = this.clock.now + d;
+  private gateFor(callAt: number, delay: number): Gate {
+    const last = this.last;
+    if (last !== null && last.callAt === callAt && last.registered) return last;
     let gate = this.open.get(callAt);
     if (gate === undefined) {
-      gate = { callAt, events: [] };
-      this.insert(dispatchGate as HeapTimer['func'], d, [this, gate]);
+      gate = {
+        id: this.nextId++,
+        func: GATE,
+        args: undefined,
+        delay,
+        callAt,
+        createdAt: this.internals.now,
+        order: this.order++,
+        type: 'Timeout',
+        entries: [],
+        head: 0,
+        live: 0,
+        registered: true,
+      };
+      gate.args = [this, gate];
+      this.timers.set(gate.id, gate);
+      this.heap.push(gate);
       this.gates++;
       this.open.set(callAt, gate);
     }
-    const e: Entry = { target: target as TimerTarget<unknown>, arg };
-    gate.events.push(e);
+    this.last = gate;
+    return gate;
+  }
+
+  /** Takes a gate off the clock (fired, or nothing left in it). */
+  private unregister(gate: Gate): void {
+    if (!gate.registered) return;
+    gate.registered = false;
+    this.timers.delete(gate.id);
+    this.heap.remove(gate);
+    if (this.open.get(gate.callAt) === gate) this.open.delete(gate.callAt);
+    this.gates--;
+  }
+
+  private schedule(target: TimerTarget<unknown>, delay: number, arg: unknown, app: boolean): Entry {
+    const d = delay > 0 ? Math.trunc(delay) : 0;
+    const gate = this.gateFor(this.internals.now + d, d);
+    const e = new Entry(target, arg, gate, app);
+    gate.entries.push(e);
+    gate.live++;
     this.live++;
     return e;
   }
 
-  /** Schedules an application timer (a subject's): its own clock timer, fired with Node's ticks around it. */
+  /** Schedules a simulator event `delay` ms from now (0: this instant, after what is already due). */
+  at<A>(target: TimerTarget<A>, delay: number, arg: A): TimerRef {
+    return this.schedule(target as TimerTarget<unknown>, delay, arg, false);
+  }
+
+  /** Schedules an application timer (a subject's): fired with Node's queues drained around it. */
   app<A>(target: TimerTarget<A>, delay: number, arg: A): TimerRef {
-    const d = delay > 0 ? Math.trunc(delay) : 0;
-    return this.insert(dispatchApp as HeapTimer['func'], d, [target, arg]);
+    return this.schedule(target as TimerTarget<unknown>, delay, arg, true);
   }
 
   cancel(ref: TimerRef | null | undefined): void {
     if (ref == null) return;
-    const e = ref as Entry & Partial<HeapTimer>;
-    if (e.id !== undefined) {
-      // An application timer.
-      if (this.timers.get(e.id) === ref) {
-        this.timers.delete(e.id);
-        this.heap.remove(ref as HeapTimer);
-      }
-      return;
+    const e = ref as Entry;
+    if (e.target === null) return;
+    e.target = null;
+    e.arg = null;
+    this.live--;
+    const gate = e.gate as Gate;
+    e.gate = null;
+    if (--gate.live === 0) this.unregister(gate);
+  }
+
+  /**
+   * Fires the next entry due (the driver's step): moves the clock to its instant and runs it.
+   * Returns false for an application timer (which always counts as touching application code), true
+   * for a simulator event (which sets `touched` itself if it reached application code).
+   */
+  fireNext(): boolean {
+    const top = this.heap.peek();
+    if (top === undefined) return true;
+    const internals = this.internals;
+    if (top.func !== GATE) {
+      // A timer fake-timers made itself (clock.setImmediate and the like): as fake-timers fires it.
+      this.touched = true;
+      this.clock.next();
+      return false;
     }
-    if (e.target !== null) {
-      e.target = null;
-      this.live--;
+    const gate = top as Gate;
+    const entries = gate.entries;
+    let i = gate.head;
+    let e = entries[i] as Entry;
+    while (e.target === null) e = entries[++i] as Entry;
+    gate.head = i + 1;
+    const target = e.target;
+    const arg = e.arg;
+    e.target = null;
+    e.arg = null;
+    e.gate = null;
+    this.live--;
+    if (--gate.live === 0) {
+      this.unregister(gate);
+      gate.entries = NO_ENTRIES;
+    }
+    internals.now = gate.callAt;
+    internals.duringTick = true;
+    try {
+      if (e.app) {
+        this.touched = true;
+        target.onTimer(arg);
+        return false;
+      }
+      this.touched = false;
+      this.firedEvents++;
+      target.onTimer(arg);
+      return true;
+    } finally {
+      internals.duringTick = false;
     }
   }
 
-  /** Fires a gate's events in order (called by the clock when the gate is due). */
+  /** Fires a gate's entries in order (called by the clock when fake-timers itself fires the gate). */
   runGate(gate: Gate): void {
-    if (this.open.get(gate.callAt) === gate) this.open.delete(gate.callAt);
-    this.gates--;
-    const events = gate.events;
-    let i = 0;
+    // fake-timers took it off its table and heap before calling.
+    if (gate.registered) {
+      gate.registered = false;
+      if (this.open.get(gate.callAt) === gate) this.open.delete(gate.callAt);
+      this.gates--;
+    }
+    const entries = gate.entries;
+    let i = gate.head;
     try {
-      for (; i < events.length; i++) {
-        const e = events[i] as Entry;
+      for (; i < entries.length; i++) {
+        const e = entries[i] as Entry;
         const target = e.target;
         if (target === null) continue;
+        const arg = e.arg;
         e.target = null;
+        e.arg = null;
+        e.gate = null;
+        gate.live--;
         this.live--;
-        this.firedEvents++;
-        target.onTimer(e.arg);
+        if (!e.app) this.firedEvents++;
+        target.onTimer(arg);
       }
+      gate.entries = NO_ENTRIES;
     } catch (err) {
-      // Application code threw (runFor rejects with it): keep the rest of the instant scheduled.
-      const rest = events.slice(i + 1);
-      if (rest.length > 0) {
-        this.insert(dispatchGate as HeapTimer['func'], 0, [this, { callAt: this.clock.now, events: rest }]);
+      // Application code threw (runFor rejects with it): keep the rest of the instant scheduled,
+      // ahead of anything created for that instant since (its order is older).
+      gate.head = i + 1;
+      if (gate.live > 0) {
+        gate.registered = true;
+        this.timers.set(gate.id, gate);
+        this.heap.push(gate);
         this.gates++;
+        if (!this.open.has(gate.callAt)) this.open.set(gate.callAt, gate);
       }
       throw err;
     }
@@ -205,12 +316,20 @@ export class Scheduler {
     return this.heap.peek()?.callAt;
   }
 
-  /** Whether the next timer due is a batch of simulator events (as opposed to a subject's timer). */
+  /** Whether the next entry due is a simulator event (as opposed to an application timer). */
   nextIsInternal(): boolean {
-    return this.heap.peek()?.func === (dispatchGate as HeapTimer['func']);
+    const top = this.heap.peek();
+    if (top === undefined || top.func !== GATE) return false;
+    const gate = top as Gate;
+    const entries = gate.entries;
+    let i = gate.head;
+    let e = entries[i] as Entry;
+    while (e.target === null) e = entries[++i] as Entry;
+    gate.head = i;
+    return !e.app;
   }
 
-  /** Timers still scheduled: application timers plus live simulator events. */
+  /** Timers still scheduled: live entries plus any timer fake-timers made itself. */
   pending(): number {
     return this.clock.countTimers() - this.gates + this.live;
   }
@@ -220,12 +339,21 @@ export class Scheduler {
     for (const t of [...this.timers.values()]) {
       this.timers.delete(t.id);
       this.heap.remove(t);
-      if (t.func === (dispatchGate as HeapTimer['func'])) {
-        const gate = (t.args as unknown[])[1] as Gate;
-        for (const e of gate.events) e.target = null;
+      if (t.func === GATE) {
+        const gate = t as Gate;
+        gate.registered = false;
+        for (const e of gate.entries) {
+          e.target = null;
+          e.arg = null;
+          e.gate = null;
+        }
+        gate.entries = NO_ENTRIES;
+        gate.live = 0;
       }
     }
     this.open.clear();
+    this.last = null;
+    this.clockTimers.clear();
     this.gates = 0;
     this.live = 0;
   }
@@ -243,7 +371,7 @@ export class Scheduler {
       if (d === 0 && self.internals.duringTick) d = 1;
       return d;
     };
-    const handle = (t: HeapTimer) => {
+    const handle = (t: ClockTimer) => {
       let refed = true;
       return {
         ref() {
@@ -256,13 +384,9 @@ export class Scheduler {
         },
         hasRef: () => refed,
         refresh() {
-          self.cancel(t);
-          t.callAt = self.clock.now + t.delay;
-          self.open.delete(t.callAt);
-          t.createdAt = self.clock.now;
-          t.order = self.order++;
-          self.timers.set(t.id, t);
-          self.heap.push(t);
+          self.cancel(t.entry);
+          t.arm();
+          self.clockTimers.set(t.id, t);
           return this;
         },
         [Symbol.toPrimitive]: () => t.id,
@@ -275,33 +399,27 @@ export class Scheduler {
         );
       }
     };
+    const make = (func: HeapTimer['func'], d: number, args: unknown[], interval: boolean) => {
+      const t = new ClockTimer(self, self.nextId++, func, args, d, interval);
+      self.clockTimers.set(t.id, t);
+      t.arm();
+      return handle(t);
+    };
     clock.setTimeout = (func: HeapTimer['func'], delay?: number, ...args: unknown[]) => {
       check(func);
-      return handle(self.insert(func, delayOf(delay, false), args.length > 0 ? args : undefined));
+      return make(func, delayOf(delay, false), args, false);
     };
     clock.setInterval = (func: HeapTimer['func'], delay?: number, ...args: unknown[]) => {
       check(func);
-      const d = Math.max(1, delayOf(delay, true));
-      const t = self.insert(
-        (...a: unknown[]) => {
-          // Re-armed before the callback runs, as fake-timers does; clearInterval inside it wins.
-          t.callAt += d;
-          self.open.delete(t.callAt);
-          t.createdAt = self.clock.now;
-          t.order = self.order++;
-          self.timers.set(t.id, t);
-          self.heap.push(t);
-          func(...a);
-        },
-        d,
-        args.length > 0 ? args : undefined,
-      );
-      return handle(t);
+      return make(func, Math.max(1, delayOf(delay, true)), args, true);
     };
     const clear = (h: unknown) => {
       if (h == null) return;
-      const t = self.timers.get(Number(h));
-      if (t) self.cancel(t);
+      const t = self.clockTimers.get(Number(h));
+      if (!t) return;
+      self.clockTimers.delete(t.id);
+      self.cancel(t.entry);
+      t.entry = null;
     };
     clock.clearTimeout = clear;
     clock.clearInterval = clear;
