@@ -20,6 +20,9 @@ export interface CrashFault {
 }
 
 const silent = (host: Side): CrashFault => ({ type: 'crash', host, close: 'none', convention: 'C1' });
+/** The process dies on a live OS, whose kernel resets (RST) or closes (FIN) its connections. */
+const closing = (host: Side) =>
+  fc.constantFrom<'rst' | 'fin'>('rst', 'fin').map((close): CrashFault => ({ ...silent(host), close }));
 
 export const crash = defineFault({
   type: 'crash',
@@ -99,5 +102,7 @@ export const crash = defineFault({
   arbitraries: {
     'crash-server': fc.constant(silent('server')),
     'crash-client': fc.constant(silent('client')),
+    'crash-server-closing': closing('server'),
+    'crash-client-closing': closing('client'),
   },
 });
