@@ -143,6 +143,8 @@ export class Scheduler {
       throw new Error('flatline sim: unsupported @sinonjs/fake-timers version (no timers/timerHeap)');
     }
     this.internals = internals;
+    // fake-timers adds this flag on the first tick: have it from the start (one shape for every clock).
+    internals.duringTick = false;
     this.timers = internals.timers;
     this.heap = internals.timerHeap;
     this.repointClockTimers();

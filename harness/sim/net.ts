@@ -17,29 +17,45 @@ export interface SimNet extends NetModule {
   isIPv6: typeof nodeNet.isIPv6;
 }
 
+/**
+ * Every host's sockets are instances of the one SimSocket class (and servers of SimServer): a class
+ * per host would give each run's sockets their own hidden class, and Node's stream code, which every
+ * socket goes through, would deoptimize and recompile for each new run. A host's `net.Socket` is a
+ * constructor function sharing SimSocket's prototype: `new net.Socket()` makes a SimSocket bound to
+ * the host, and a subclass (`class S extends net.Socket`) gets its own prototype through new.target.
+ */
 export function createSimNet(ctx: SimContext, host: SimHost, proc: HostProcess): SimNet {
-  class HostSocket extends SimSocket {
-    constructor(options: SimSocketOptions = {}) {
-      super(ctx, host, proc, options);
-    }
+  type ServerArgs = [
+    SimServerOptions | ((socket: SimSocket) => void) | undefined,
+    ((socket: SimSocket) => void)?,
+  ];
+  const newServer = (args: ServerArgs, newTarget?: new (...args: never[]) => unknown): SimServer => {
+    const [options, listener] = args;
+    let opts: SimServerOptions = {};
+    let onConnection = listener;
+    if (typeof options === 'function') onConnection = options;
+    else if (options) opts = options;
+    const server =
+      newTarget === undefined
+        ? new SimServer(ctx, host, proc, opts)
+        : (Reflect.construct(SimServer, [ctx, host, proc, opts], newTarget) as SimServer);
+    if (onConnection) server.on('connection', onConnection);
+    return server;
+  };
+  function HostSocket(options: SimSocketOptions = {}): SimSocket {
+    if (new.target === undefined || new.target === HostSocket) return new SimSocket(ctx, host, proc, options);
+    return Reflect.construct(SimSocket, [ctx, host, proc, options], new.target) as SimSocket;
   }
-  class HostServer extends SimServer {
-    constructor(
-      options?: SimServerOptions | ((socket: SimSocket) => void),
-      listener?: (socket: SimSocket) => void,
-    ) {
-      let opts: SimServerOptions = {};
-      let onConnection = listener;
-      if (typeof options === 'function') onConnection = options;
-      else if (options) opts = options;
-      super(ctx, host, proc, opts);
-      if (onConnection) this.on('connection', onConnection);
-    }
+  HostSocket.prototype = SimSocket.prototype;
+  function HostServer(...args: ServerArgs): SimServer {
+    if (new.target === undefined || new.target === HostServer) return newServer(args);
+    return newServer(args, new.target as unknown as new (...args: never[]) => unknown);
   }
+  HostServer.prototype = SimServer.prototype;
 
   function createConnection(...args: unknown[]): SimSocket {
     const { options } = normalizeConnectArgs(args);
-    const socket = new HostSocket(socketOptions(options));
+    const socket = new SimSocket(ctx, host, proc, socketOptions(options));
     if (options.timeout) socket.setTimeout(options.timeout);
     return socket.connect(...args);
   }
@@ -48,7 +64,7 @@ export function createSimNet(ctx: SimContext, host: SimHost, proc: HostProcess):
     options?: SimServerOptions | ((socket: SimSocket) => void),
     listener?: (socket: SimSocket) => void,
   ): SimServer {
-    return new HostServer(options, listener);
+    return newServer([options, listener]);
   }
 
   const net = {

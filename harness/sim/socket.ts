@@ -171,6 +171,10 @@ export class SimSocket extends Duplex implements EndpointOwner, ProcessResource 
     if (options.writableHighWaterMark !== undefined)
       duplexOptions.writableHighWaterMark = options.writableHighWaterMark;
     super(duplexOptions);
+    // Node's WritableState stores its write callback in a field it adds on the first write: adding it
+    // now gives every socket its final shape from the start, so stream code optimized on earlier
+    // sockets does not deoptimize on each new run's first writes. (Same value as Node's initial one.)
+    (this as unknown as { _writableState: { writecb: unknown } })._writableState.writecb = null;
     if (options.noDelay) this.noDelayOn = true;
     if (options.keepAlive) {
       this.keepAliveOn = true;
