@@ -67,7 +67,12 @@ export class Endpoint implements TimerTarget<number> {
   /** The process closed its handle (destroy/close): nothing will read from here again. */
   processClosed = false;
   readonly label: string;
-  readonly labelJson: string;
+  /** The label as a JSON string literal, UTF-8 encoded (how packet lines carry it into the trace). */
+  readonly labelJson: Uint8Array;
+  /** The middle of this endpoint's packet lines in the trace, per packet name (see Wire.send). */
+  traceHeads: Array<Uint8Array | undefined> = [];
+  /** The destination label those were made for. */
+  traceHeadsDst: Uint8Array | null = null;
 
   // Send side.
   private sndUna = 0;
@@ -136,7 +141,7 @@ export class Endpoint implements TimerTarget<number> {
     this.state = state;
     this.rto = ctx.tcp.initialRto;
     this.label = `${host.name}:${localPort}`;
-    this.labelJson = JSON.stringify(this.label);
+    this.labelJson = Buffer.from(JSON.stringify(this.label), 'utf8');
     this.lastAdvertised = ctx.tcp.receiveBuffer;
   }
 

@@ -6,7 +6,9 @@
 import type { TimerTarget } from './clock.ts';
 import type { SimContext } from './context.ts';
 import type { SimHost } from './host.ts';
-import { type Packet, PK } from './packet.ts';
+import { NOTE_KEEPALIVE_ACK, PACKET_NAMES, type Packet, PK } from './packet.ts';
+
+const jsonBytes = (label: string): Uint8Array => Buffer.from(JSON.stringify(label), 'utf8');
 
 export class Link {
   /** Arrival time of the last packet scheduled on this link (FIFO: nothing arrives before it). */
@@ -102,15 +104,33 @@ export class Wire implements TimerTarget<Packet> {
     const src = p.src;
     const dst = p.dst;
     // Pure ACKs are not traced (their timing follows from the data they acknowledge); a lost one is.
-    if (p.kind !== PK.ACK || p.note !== 0)
-      ctx.trace.packet(
-        p.name,
-        src ? src.labelJson : JSON.stringify(p.srcLabel),
-        dst ? dst.labelJson : JSON.stringify(p.dstLabel),
+    if (p.kind !== PK.ACK || p.note !== 0) {
+      const trace = ctx.trace;
+      const name = p.name;
+      const dstJson = dst !== null ? dst.labelJson : jsonBytes(p.dstLabel);
+      let head: Uint8Array;
+      if (src !== null) {
+        // An endpoint's packets all go to the same peer: their line heads are kept per name.
+        if (src.traceHeadsDst !== dstJson) {
+          src.traceHeads = [];
+          src.traceHeadsDst = dstJson;
+        }
+        const i = p.note === NOTE_KEEPALIVE_ACK ? PACKET_NAMES.length : p.kind;
+        let h = src.traceHeads[i];
+        if (h === undefined) {
+          h = trace.packetHead(name, src.labelJson, dstJson);
+          src.traceHeads[i] = h;
+        }
+        head = h;
+      } else {
+        head = trace.packetHead(name, jsonBytes(p.srcLabel), dstJson);
+      }
+      trace.packet(
+        head,
         p.data,
-        src ? src.label : p.srcLabel,
-        dst ? dst.label : p.dstLabel,
+        trace.retained ? trace.packetEvent(name, p.srcLabel, p.dstLabel, p.data) : null,
       );
+    }
     if (p.dstHost === null) {
       this.drop(p, 'no-route');
       return;
