@@ -15,12 +15,13 @@ import type {
   SubjectEvent,
   SubjectHandle,
 } from '../../../harness/backend.ts';
-import { clientConfigFrom, serverConfigFrom } from '../../../harness/subjects/reference.ts';
+import { businessPayload, clientConfigFrom, serverConfigFrom } from '../../../harness/subjects/reference.ts';
 import type { ReferenceConfig } from '../../../harness/subjects/reference-config.ts';
 import type { BackoffPolicy } from '../../../impl/backoff.ts';
 import { HeartbeatClient, type HeartbeatClientOptions } from '../../../impl/client.ts';
 import type { HeartbeatManager } from '../../../impl/heartbeat.ts';
-import type { Runtime } from '../../../impl/runtime.ts';
+import type { Ping, Pong } from '../../../impl/protocol.ts';
+import type { Runtime, TimerHandle } from '../../../impl/runtime.ts';
 import { HeartbeatServer, type HeartbeatServerOptions } from '../../../impl/server.ts';
 
 export interface BrokenParts {
@@ -40,8 +41,14 @@ export interface BrokenParts {
 export interface ManagerInternals {
   armReadDeadline(): void;
   finish(reason: string): void;
+  onPeerPing(ping: Ping): void;
+  onPong(pong: Pong): void;
   readTimer: unknown;
   pinger: unknown;
+  /** The sequence number of the last ping sent. */
+  seq: number;
+  /** Business handlers, one after the other (F6). */
+  businessChain: Promise<void>;
 }
 
 export function internals(manager: HeartbeatManager): ManagerInternals {
@@ -88,7 +95,26 @@ export function brokenSubject(parts: BrokenParts): Subject<ReferenceConfig> {
 
     async startServer(runtime: Runtime, address: Address, config: ReferenceConfig): Promise<ServerHandle> {
       const { emit, onEvent } = relay();
-      const options: HeartbeatServerOptions = { runtime, config: serverConfigFrom(config) };
+      // Business traffic as the reference subject has it (harness/subjects/reference.ts): the
+      // handler takes `handlerDelay` ms, asynchronously, then acknowledges.
+      const handlerDelay = config.business?.handlerDelay ?? 0;
+      const handlerTimers = new Set<TimerHandle>();
+      const options: HeartbeatServerOptions = {
+        runtime,
+        config: serverConfigFrom(config),
+        onMessage: async (_payload, ctx) => {
+          if (handlerDelay > 0) {
+            await new Promise<void>((resolve) => {
+              const t = runtime.setTimeout(() => {
+                handlerTimers.delete(t);
+                resolve();
+              }, handlerDelay);
+              handlerTimers.add(t);
+            });
+          }
+          ctx.reply({ ack: true });
+        },
+      };
       const server = parts.server ? parts.server(options) : new HeartbeatServer(options);
       const at = () => runtime.now();
       server.on('connection', ({ conn }) => emit({ type: 'connection', side: 'server', conn, at: at() }));
@@ -102,7 +128,11 @@ export function brokenSubject(parts: BrokenParts): Subject<ReferenceConfig> {
       return {
         address: { host: bound.host, port: bound.port },
         onEvent,
-        close: () => server.close(),
+        close: () => {
+          for (const t of handlerTimers) runtime.clearTimeout(t);
+          handlerTimers.clear();
+          return server.close();
+        },
       };
     },
 
@@ -126,8 +156,25 @@ export function brokenSubject(parts: BrokenParts): Subject<ReferenceConfig> {
       client.on('death', (d) =>
         emit({ type: 'death', side: 'client', conn: d.conn, reason: d.reason, at: at() }),
       );
+      client.on('reconnect', ({ attempt, delay, after }) =>
+        emit({ type: 'reconnect', side: 'client', attempt, delay, reason: after, at: at() }),
+      );
       client.start();
-      return { onEvent, close: () => client.stop() };
+      // The reference subject's business traffic: one message of `bytes` every `every` ms.
+      const business = config.business;
+      let businessTimer: TimerHandle | undefined;
+      if (business !== undefined) {
+        const payload = businessPayload(business.bytes);
+        businessTimer = runtime.setInterval(() => client.send(payload), business.every);
+      }
+      return {
+        onEvent,
+        close: () => {
+          runtime.clearInterval(businessTimer);
+          businessTimer = undefined;
+          return client.stop();
+        },
+      };
     },
   };
 }
