@@ -4,15 +4,16 @@
  * timeline shrinks by removing faults, shortening them and moving them earlier.
  *
  * Configurations are healthy by construction (BOUNDS.md): the pong timeout exceeds the worst round
- * trip (r + J_u + J_d < T) and the read deadline exceeds the worst gap between pings
- * (I + d_u + 2·J_u < R), so a detection without a fault is always a mistake.
+ * trip (r + J_u + J_d < T) and the read deadline exceeds the worst gap between the bytes the server
+ * receives — pings (I + d_u + 2·J_u < R) or, with business traffic, business messages too — so a
+ * detection without a fault is always a mistake.
  */
 import fc from 'fast-check';
 import type { FaultKind } from '../faults/kind.ts';
 import { FAULT_ARBITRARIES, FAULT_KINDS, type Fault } from '../faults/registry.ts';
 import type { FaultEntry } from '../scenario/schema.ts';
-import type { BackoffPolicyName, ReferenceConfig } from '../subjects/reference-config.ts';
-import { BACKOFF_POLICIES, REFERENCE_DEFAULTS } from '../subjects/reference-config.ts';
+import type { BackoffPolicyName, BusinessTraffic, ReferenceConfig } from '../subjects/reference-config.ts';
+import { BACKOFF_POLICIES, BUSINESS_FRAME_MIN, REFERENCE_DEFAULTS } from '../subjects/reference-config.ts';
 import type { Link, PropertyCase, Setup } from './case.ts';
 
 export interface Range {
@@ -56,17 +57,37 @@ export function link(options: LinkOptions = {}): fc.Arbitrary<Link> {
 // ---------------------------------------------------------------------------------------------
 // configuration
 
+export interface BusinessOptions {
+  /** The client sends one business message every E ms (default 100–3000). */
+  every?: Range;
+  /** Size of each business frame on the wire, bytes (default the smallest frame … 256). */
+  bytes?: Range;
+  /** How long the server's handler takes per message, ms (default 0–20 000: slower than T, than I, than E). */
+  handlerDelay?: Range;
+}
+
 export interface ConfigOptions {
   link?: LinkOptions;
   /** Ping interval I, ms (default 1 s–30 s). */
   interval?: Range;
+  /**
+   * Instead of `interval`: I as a percentage of the shortest round trip r − J_u − J_d (e.g. 20–85:
+   * every pong arrives after the next ping has left, several pings in flight), at least 50 ms.
+   */
+  intervalPercentOfRtt?: Range;
+  /**
+   * Business traffic (F6) on the heartbeat's connection: the reference config's `business` (the
+   * client sends, the server's handler answers after `handlerDelay`). The read deadline may then
+   * rely on it: R = min(I + d_u + 2·J_u, E + r + 3·J_u + J_d) + readSlack (see config()).
+   */
+  business?: BusinessOptions;
   /** Pong timeout T minus the worst round trip r + J_u + J_d, ms (default 1–10 000). */
   pongSlack?: Range;
   /** Read deadline R minus the worst gap I + d_u + 2·J_u, ms (default 1–30 000). */
   readSlack?: Range;
   /** Miss threshold N (F12) (default 1–3). */
   missThreshold?: Range;
-  /** Connect timeout, ms (default 1 s–10 s). */
+  /** Connect timeout, ms (default 1 s–10 s); r + J_u + J_d more when it would not cover the handshake. */
   connectTimeout?: Range;
   /** Backoff policies to draw from (default all five; the first is where shrinking goes). */
   backoffPolicies?: readonly BackoffPolicyName[];
@@ -104,48 +125,94 @@ function backoff(options: ConfigOptions): fc.Arbitrary<ReferenceConfig['backoff'
     }));
 }
 
+function business(options: BusinessOptions): fc.Arbitrary<BusinessTraffic> {
+  const every = checkRange('business.every', options.every ?? { min: 100, max: 3000 }, 1);
+  const bytes = checkRange(
+    'business.bytes',
+    options.bytes ?? { min: BUSINESS_FRAME_MIN, max: 256 },
+    BUSINESS_FRAME_MIN,
+  );
+  const delay = checkRange('business.handlerDelay', options.handlerDelay ?? { min: 0, max: 20_000 });
+  return fc
+    .record({ every: int(every), bytes: int(bytes), handlerDelay: int(delay) })
+    .map((b): BusinessTraffic => ({ every: b.every, bytes: b.bytes, handlerDelay: b.handlerDelay }));
+}
+
+/**
+ * The longest the server can go without receiving a byte while business traffic flows (F4: any byte
+ * re-arms the read deadline), from its accept on. The client's hello reaches the server with the
+ * handshake's ACK (no earlier than c + d_u − J_u, c the client's connect); the server's hello reaches
+ * the client by c + r + J_u + J_d; the client's next business tick is at most E later (ticks before
+ * the hello are skipped), and arrives d_u + J_u after it: a first gap of at most E + r + 3·J_u + J_d.
+ * Later messages leave every E and arrive within ±J_u of d_u (FIFO): gaps of at most E + 2·J_u.
+ */
+export function businessGap(b: BusinessTraffic, link: Link): number {
+  const { up, down } = link;
+  return b.every + up.latency + down.latency + 3 * up.jitter + down.jitter;
+}
+
+/** The longest gap between pings reaching the server, from its accept on (BOUNDS.md: I + d_u, ± J_u each). */
+export function pingGap(interval: number, link: Link): number {
+  return interval + link.up.latency + 2 * link.up.jitter;
+}
+
 /**
  * A healthy reference configuration (F18 vocabulary) together with the wire it is healthy on:
- * T = r + J_u + J_d + pongSlack, R = I + d_u + 2·J_u + readSlack. Keepalive, the server's own
+ * T = r + J_u + J_d + pongSlack; R = G + readSlack with G the longest the server can go without a
+ * byte — pingGap (I + d_u + 2·J_u), or with business traffic the smaller of that and businessGap
+ * (E + r + 3·J_u + J_d); a connect timeout longer than the worst handshake. Keepalive, the server's own
  * heartbeat and the adaptive interval are off, so the heartbeat alone is under test.
  */
 export function config(options: ConfigOptions = {}): fc.Arbitrary<Setup> {
   const interval = checkRange('interval', options.interval ?? { min: 1000, max: 30_000 }, 1);
+  const percent =
+    options.intervalPercentOfRtt && checkRange('intervalPercentOfRtt', options.intervalPercentOfRtt, 1);
   const pongSlack = checkRange('pongSlack', options.pongSlack ?? { min: 1, max: 10_000 }, 1);
   const readSlack = checkRange('readSlack', options.readSlack ?? { min: 1, max: 30_000 }, 1);
   const misses = checkRange('missThreshold', options.missThreshold ?? { min: 1, max: 3 }, 1);
   const connect = checkRange('connectTimeout', options.connectTimeout ?? { min: 1000, max: 10_000 }, 1);
-  return fc
-    .record({
-      link: link(options.link),
-      interval: int(interval),
-      pongSlack: int(pongSlack),
-      readSlack: int(readSlack),
-      missThreshold: int(misses),
-      suspect: fc.integer({ min: 1, max: 3 }),
-      connectTimeout: int(connect),
-      backoff: backoff(options),
-    })
-    .map((g): Setup => {
-      const { up, down } = g.link;
-      const pongTimeout = up.latency + down.latency + up.jitter + down.jitter + g.pongSlack;
-      const readDeadline = g.interval + up.latency + 2 * up.jitter + g.readSlack;
-      const config: ReferenceConfig = {
-        ...REFERENCE_DEFAULTS,
-        interval: g.interval,
-        pongTimeout,
-        readDeadline,
-        keepalive: false,
-        missThreshold: g.missThreshold,
-        suspectThreshold: Math.min(g.suspect, g.missThreshold),
-        backoff: g.backoff,
-        connectTimeout: g.connectTimeout,
-        serverHeartbeat: false,
-        adaptive: false,
-        connectionThresholds: { ...REFERENCE_DEFAULTS.connectionThresholds },
-      };
-      return { config, link: g.link };
-    });
+  const heartbeat = fc.record({
+    link: link(options.link),
+    interval: percent ? int(percent) : int(interval),
+    pongSlack: int(pongSlack),
+    readSlack: int(readSlack),
+    missThreshold: int(misses),
+    suspect: fc.integer({ min: 1, max: 3 }),
+    connectTimeout: int(connect),
+    backoff: backoff(options),
+  });
+  type Heartbeat = typeof heartbeat extends fc.Arbitrary<infer H> ? H : never;
+  const drawn: fc.Arbitrary<Heartbeat & { business?: BusinessTraffic }> = options.business
+    ? fc.tuple(heartbeat, business(options.business)).map(([h, b]) => ({ ...h, business: b }))
+    : heartbeat;
+  return drawn.map((g): Setup => {
+    const { up, down } = g.link;
+    const worstRtt = up.latency + down.latency + up.jitter + down.jitter;
+    const shortestRtt = up.latency + down.latency - up.jitter - down.jitter;
+    const I = percent ? Math.max(50, Math.floor((shortestRtt * g.interval) / 100)) : g.interval;
+    const pongTimeout = worstRtt + g.pongSlack;
+    const gap = g.business
+      ? Math.min(pingGap(I, g.link), businessGap(g.business, g.link))
+      : pingGap(I, g.link);
+    const readDeadline = gap + g.readSlack;
+    const config: ReferenceConfig = {
+      ...REFERENCE_DEFAULTS,
+      interval: I,
+      pongTimeout,
+      readDeadline,
+      keepalive: false,
+      missThreshold: g.missThreshold,
+      suspectThreshold: Math.min(g.suspect, g.missThreshold),
+      backoff: g.backoff,
+      // A connect must be able to succeed: on a slow wire the handshake's round trip comes on top.
+      connectTimeout: g.connectTimeout > worstRtt ? g.connectTimeout : worstRtt + g.connectTimeout,
+      serverHeartbeat: false,
+      adaptive: false,
+      connectionThresholds: { ...REFERENCE_DEFAULTS.connectionThresholds },
+    };
+    if (g.business) config.business = g.business;
+    return { config, link: g.link };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,11 +220,14 @@ export function config(options: ConfigOptions = {}): fc.Arbitrary<Setup> {
 
 /**
  * Faults a timeline may contain: the arbitraries the fault kinds offer (harness/faults; sim-only
- * faults, direct topology; every one makes the peer unreachable without a FIN or RST, so the
- * heartbeat is what must find it):
+ * faults, direct topology):
  * - partition: both ways, C1 cut or C2 send-time, dropped packets;
  * - partition-one-way: client→server or server→client only;
- * - crash-server / crash-client: the host vanishes silently and restarts at the heal.
+ * - crash-server / crash-client: the host vanishes silently and restarts at the heal;
+ * - crash-server-closing / crash-client-closing: the process dies on a live OS, whose kernel resets
+ *   (RST) or closes (FIN) its connections and refuses new ones until the service restarts at the heal.
+ * The silent ones make the peer unreachable without a FIN or RST, so the heartbeat is what must find
+ * them; the closing ones are found from the RST or FIN, and the client must reconnect after either.
  */
 /** The name of a timeline fault (a fault kind's arbitrary: `partition-one-way`, `crash-server`…). */
 export type TimelineFault = string;
@@ -183,6 +253,8 @@ export interface TimelineOptions {
   kinds?: readonly TimelineFault[];
   /** Most faults on the timeline (default 3). */
   maxFaults?: number;
+  /** Fewest faults drawn (default 0); those that would start after the run ends are dropped. */
+  minFaults?: number;
   /** Length of one fault, ms (default 1 s–150 s). */
   length?: Range;
   /** Quiet time before each fault, ms (default 0–120 s). */
@@ -216,13 +288,22 @@ export function timeline(options: TimelineOptions): fc.Arbitrary<FaultEntry[]> {
   const gap = checkRange('timeline.gap', options.gap ?? { min: 0, max: 120_000 });
   const warmup = options.warmup ?? 5000;
   const maxFaults = options.maxFaults ?? 3;
+  const minFaults = options.minFaults ?? 0;
+  if (!Number.isSafeInteger(minFaults) || minFaults < 0 || minFaults > maxFaults) {
+    throw new RangeError(
+      `arbitraries.timeline: minFaults must be an integer in [0, maxFaults], got ${minFaults}`,
+    );
+  }
   if (!Number.isSafeInteger(warmup) || warmup < 0 || warmup >= duration) {
     throw new RangeError(`arbitraries.timeline: warmup must be an integer in [0, duration), got ${warmup}`);
   }
   // Cross-shrink: a failing fault of any kind also tries the first kind (the simplest one).
   const fault = fc.oneof({ withCrossShrink: true }, ...kinds.map(faultOf));
   return fc
-    .array(fc.record({ gap: int(gap), length: int(length), fault }), { maxLength: maxFaults })
+    .array(fc.record({ gap: int(gap), length: int(length), fault }), {
+      ...(minFaults > 0 ? { minLength: minFaults } : {}),
+      maxLength: maxFaults,
+    })
     .map((specs) => {
       const out: FaultEntry[] = [];
       let t = warmup;
@@ -255,6 +336,25 @@ export interface FaultCaseOptions extends ConfigOptions, Partial<Omit<TimelineOp
   duration?: number;
   /** Simulator seeds to draw from (default 0 … 2³²−1). */
   seed?: Range;
+  /**
+   * Clients, each on its own host with its own seeded randomness, all facing the same faults (a
+   * herd: partitions cut every path, a server crash is everyone's outage) (default 1).
+   */
+  clients?: Range;
+}
+
+/**
+ * The server drops a client whose unhandled business messages pass its maxQueuedBytes (1 MiB by
+ * default): a handler slower than the message rate may back up at most half of that over the run,
+ * or it is made as fast as the rate (the backlog then stays at a message or two).
+ */
+const BUSINESS_BACKLOG_MAX = 512 * 1024;
+
+function boundedBacklog(setup: Setup, duration: number): Setup {
+  const b = setup.config.business;
+  if (!b || b.handlerDelay <= b.every) return setup;
+  if (Math.ceil(duration / b.every) * b.bytes <= BUSINESS_BACKLOG_MAX) return setup;
+  return { ...setup, config: { ...setup.config, business: { ...b, handlerDelay: b.every } } };
 }
 
 /**
@@ -264,28 +364,70 @@ export interface FaultCaseOptions extends ConfigOptions, Partial<Omit<TimelineOp
 export function faultCase(options: FaultCaseOptions = {}): fc.Arbitrary<PropertyCase> {
   const duration = options.duration ?? 300_000;
   const topology = options.topology ?? 'direct';
-  return fc
-    .record({ faults: timeline({ ...options, duration }), setup: config(options), seed: seed(options.seed) })
-    .map(({ setup, faults, seed: s }) => ({
-      ...setup,
-      faults,
-      duration,
-      seed: s,
-      ...(topology === 'proxy' ? { topology } : {}),
-    }));
+  const clients = checkRange('clients', options.clients ?? { min: 1, max: 1 }, 1);
+  const parts = {
+    faults: timeline({ ...options, duration }),
+    setup: config(options),
+    seed: seed(options.seed),
+  };
+  // Only a herd draws its size, so that one-client cases stay what they were for every seed.
+  const drawn =
+    clients.max > 1
+      ? fc.record({ ...parts, clients: int(clients) })
+      : fc.record(parts).map((p) => ({ ...p, clients: clients.min }));
+  return drawn.map(({ setup, faults, seed: s, clients: n }) => ({
+    ...boundedBacklog(setup, duration),
+    faults,
+    duration,
+    seed: s,
+    ...(topology === 'proxy' ? { topology } : {}),
+    ...(n > 1 ? { clients: n } : {}),
+  }));
 }
+
+/**
+ * The shapes of a fault-free case (quietCase), each healthy by construction:
+ * - `plain`: the heartbeat alone on a jittery wire (latency 0–100 ms a leg);
+ * - `business`: business traffic (F6) on the heartbeat's connection, with handlers up to 20 s slow
+ *   (slower than the pong timeout, the interval and the message rate), and a read deadline that may
+ *   rely on the business messages rather than the pings (F4: any byte re-arms it);
+ * - `high-rtt`: a slow wire (0.5–3 s a leg) with the interval 20–85 % of the shortest round trip, so
+ *   several pings are in flight and every pong answers an older ping, still inside the pong timeout.
+ */
+export const QUIET_FLAVOURS = ['plain', 'business', 'high-rtt'] as const;
+export type QuietFlavour = (typeof QUIET_FLAVOURS)[number];
+
+const FLAVOUR_OPTIONS: Record<QuietFlavour, ConfigOptions> = {
+  plain: {},
+  business: { business: {}, readSlack: { min: 1, max: 5000 } },
+  'high-rtt': {
+    link: { latency: { min: 500, max: 3000 }, jitter: { min: 0, max: 200 } },
+    intervalPercentOfRtt: { min: 20, max: 85 },
+  },
+};
 
 export interface QuietCaseOptions extends ConfigOptions {
   /** Length of each run, ms (default 180 s). */
   duration?: number;
   /** Simulator seeds to draw from (default 0 … 2³²−1). */
   seed?: Range;
+  /** The shapes to draw from (default all; the first is where shrinking goes); options given here apply to each. */
+  flavours?: readonly QuietFlavour[];
 }
 
 /** A healthy configuration on a jittery wire with no fault at all: any detection is a mistake. */
 export function quietCase(options: QuietCaseOptions = {}): fc.Arbitrary<PropertyCase> {
   const duration = options.duration ?? 180_000;
+  const flavours = options.flavours ?? QUIET_FLAVOURS;
+  if (flavours.length === 0 || flavours.some((f) => !QUIET_FLAVOURS.includes(f))) {
+    throw new RangeError(
+      `arbitraries.quietCase: flavours must be a non-empty list of ${QUIET_FLAVOURS.join(', ')}, got ${JSON.stringify(flavours)}`,
+    );
+  }
+  const { flavours: _, duration: __, seed: ___, ...given } = options;
+  const setups = flavours.map((f) => config({ ...FLAVOUR_OPTIONS[f], ...given }));
+  const setup = setups.length === 1 ? setups[0]! : fc.oneof(...setups);
   return fc
-    .record({ setup: config(options), seed: seed(options.seed) })
-    .map(({ setup, seed: s }) => ({ ...setup, faults: [], duration, seed: s }));
+    .record({ setup, seed: seed(options.seed) })
+    .map(({ setup: s, seed: n }) => ({ ...boundedBacklog(s, duration), faults: [], duration, seed: n }));
 }

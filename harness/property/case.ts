@@ -32,6 +32,8 @@ export interface PropertyCase extends Setup {
   seed: number;
   /** Where the faults act: direct (default; the simulator's host and wire faults) or through the proxy. */
   topology?: 'direct' | 'proxy';
+  /** Clients, each on its own host with its own seeded randomness (default 1). */
+  clients?: number;
 }
 
 /** A generated case the scenario schema rejects: a bug in the generator, not in the subject. */
@@ -49,7 +51,7 @@ export interface CaseScenarioOptions {
 }
 
 /**
- * The case as a validated Scenario (direct topology, one client, the reference config vocabulary):
+ * The case as a validated Scenario (its topology and clients, the reference config vocabulary):
  * it goes through the same schema and cross-field checks as a scenario file, so what is written out
  * loads back to the same run.
  */
@@ -61,7 +63,7 @@ export function caseScenario(c: PropertyCase, options: CaseScenarioOptions): Sce
     config: c.config,
     topology: { kind: c.topology ?? 'direct', link: c.link },
     duration: c.duration,
-    clients: 1,
+    clients: c.clients ?? 1,
     seed: c.seed,
     faults: c.faults,
     expect: options.expect ?? [],
@@ -81,10 +83,15 @@ export function describeCase(c: PropertyCase): string {
   const k = c.config;
   const b = k.backoff;
   const leg = (l: LinkLeg) => `${l.latency}±${l.jitter}`;
+  const business = k.business;
   return [
     `I=${k.interval} T=${k.pongTimeout} R=${k.readDeadline} N=${k.missThreshold} connectTimeout=${k.connectTimeout}`,
     `backoff ${b.policy} b=${b.base} c=${b.cap} m=${b.multiplier} j=${b.jitter}`,
     `link up ${leg(c.link.up)} down ${leg(c.link.down)} ms`,
+    ...((c.clients ?? 1) > 1 ? [`${c.clients} clients`] : []),
+    ...(business
+      ? [`business ${business.bytes} B every ${business.every} ms, handler ${business.handlerDelay} ms`]
+      : []),
     `duration ${c.duration} ms, seed ${c.seed}`,
     c.faults.length ? `faults: ${c.faults.map(describeFault).join('; ')}` : 'no faults',
   ].join('; ');

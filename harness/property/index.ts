@@ -11,15 +11,17 @@
 import * as arbitraries from './arbitraries.ts';
 
 export type {
+  BusinessOptions,
   ConfigOptions,
   FaultCaseOptions,
   LinkOptions,
   QuietCaseOptions,
+  QuietFlavour,
   Range,
   TimelineFault,
   TimelineOptions,
 } from './arbitraries.ts';
-export { TIMELINE_FAULTS } from './arbitraries.ts';
+export { QUIET_FLAVOURS, TIMELINE_FAULTS } from './arbitraries.ts';
 export {
   CaseError,
   caseScenario,

@@ -19,6 +19,12 @@ import { caseScenario, type PropertyCase } from './case.ts';
 /** The hosts the runner uses for one client in the direct topology. */
 export const CLIENT_HOST = 'client';
 export const SERVER_HOST = 'server';
+
+/** The client hosts of a case: `client` alone, or `client-1` … `client-n` for a herd (the runner's names). */
+export function clientHosts(c: PropertyCase): string[] {
+  const n = c.clients ?? 1;
+  return n === 1 ? [CLIENT_HOST] : Array.from({ length: n }, (_, i) => `client-${i + 1}`);
+}
 /** Virtual ms the runner may drain after teardown (see runCase). */
 const DRAIN_LIMIT = 1_100_000;
 
@@ -259,10 +265,10 @@ export interface Session {
 }
 
 /**
- * Every connection of one side. A crash kills the process silently, so its sockets never report an
- * end: those still open at the crash end there (`vanished`).
+ * Every connection of one side (of one host, if given). A crash kills the process silently, so its
+ * sockets never report an end: those still open at the crash end there (`vanished`).
  */
-export function sessions(run: CaseRun, side: Side): Session[] {
+export function sessions(run: CaseRun, side: Side, host?: string): Session[] {
   const connectAt = new Map<string, number>();
   for (const e of run.recorder.events) {
     if (e.kind === 'connect' && e.conn !== undefined && !connectAt.has(e.conn)) connectAt.set(e.conn, e.t);
@@ -274,7 +280,7 @@ export function sessions(run: CaseRun, side: Side): Session[] {
     )
     .map((f) => f.at);
   return [...run.recorder.connections.values()]
-    .filter((c) => c.side === side)
+    .filter((c) => c.side === side && (host === undefined || c.host === host))
     .map((c) => {
       const crash = crashes.find((t) => t >= c.opened && (c.ended === undefined || c.ended > t));
       const byTeardown = run.teardownAt !== undefined && c.ended !== undefined && c.ended >= run.teardownAt;
@@ -291,9 +297,14 @@ export function sessions(run: CaseRun, side: Side): Session[] {
     });
 }
 
-/** Dials the client made in (from, to]. */
-export function dials(run: CaseRun, from: number, to: number): number {
+/** Dials the clients (or the client on `host`) made in (from, to]. */
+export function dials(run: CaseRun, from: number, to: number, host?: string): number {
   return run.recorder.events.filter(
-    (e) => e.side === 'client' && e.kind === 'dial' && e.t > from && e.t <= to,
+    (e) =>
+      e.side === 'client' &&
+      e.kind === 'dial' &&
+      e.t > from &&
+      e.t <= to &&
+      (host === undefined || e.host === host),
   ).length;
 }
