@@ -32,22 +32,34 @@ export { PROPERTY_NAMES, type PropertyName };
 
 const SUMMARY: Record<PropertyName, string> = {
   completeness: 'every fault that lasts long enough is detected by the side(s) that should, within the bound',
-  accuracy: 'with latency and jitter under the tolerance and no fault, never a false detection',
+  accuracy:
+    'with latency and jitter under the tolerance, business traffic and slow handlers, and no fault, never a false detection',
   convergence:
-    'after a heal the client reconnects within the bound, is HEALTHY again, one live session per client',
-  noHammering: 'reconnect attempts during an outage stay within the no-hammering bound',
+    'after a heal the client reconnects within the bound, is HEALTHY again, one live session per client; after a healthy connection the backoff starts over',
+  noHammering:
+    'reconnect attempts during an outage stay within the no-hammering bound, and a herd does not retry in lockstep',
   hygiene: 'after stop, no timers and no sockets are left',
   determinism: 'the same seed gives the same trace hash',
 };
 
 /**
- * Where each property looks by default. No hammering is about outages the client lives through:
- * long ones (several backoff steps), and never a crash of the client itself.
+ * Where each property looks by default. No hammering is about outages the clients live through:
+ * long ones (several backoff steps), never a crash of a client itself, and a herd of 2–5 clients
+ * that lose the server together.
  */
 const DEFAULT_CASES: Partial<Record<PropertyName, FaultCaseOptions>> = {
+  // Two to four outages, up to 100 s each with up to 60 s between them: more heals to judge, and
+  // whether the backoff starts over after the healthy periods between them.
+  convergence: {
+    minFaults: 2,
+    maxFaults: 4,
+    length: { min: 1000, max: 100_000 },
+    gap: { min: 0, max: 60_000 },
+  },
   noHammering: {
     kinds: ['partition', 'partition-one-way', 'crash-server'],
     length: { min: 10_000, max: 200_000 },
+    clients: { min: 2, max: 5 },
   },
 };
 
@@ -168,7 +180,16 @@ function makeProperty(
     (name === 'accuracy'
       ? quietCase({
           ...options.arbitrary,
-          ...(options.real ? { link: loopback, pongSlack: slack, readSlack: slack, duration: 60_000 } : {}),
+          // Real Toxiproxy: the heartbeat alone on loopback (no slow wire to give it).
+          ...(options.real
+            ? {
+                link: loopback,
+                pongSlack: slack,
+                readSlack: slack,
+                duration: 60_000,
+                flavours: ['plain'] as const,
+              }
+            : {}),
         })
       : faultCase({ ...DEFAULT_CASES[name], ...realCases, ...options.arbitrary }));
   const scenarioName = `${name}-${safeName(subject.name)}`;

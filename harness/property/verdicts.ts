@@ -5,13 +5,13 @@
  */
 
 import { kindOf } from '../faults/registry.ts';
-import { within } from '../observe/bounds.ts';
+import { backoffWait, within } from '../observe/bounds.ts';
 import type { Bound, Side } from '../result.ts';
 import type { Expectation } from '../scenario/expectation-schema.ts';
 import type { FaultEntry } from '../scenario/schema.ts';
 import { describeFault, type PropertyCase } from './case.ts';
 import { convergenceBound, expectedDetections, hammeringBound } from './expected.ts';
-import { type CaseRun, CLIENT_HOST, dials, SERVER_HOST, type Session, sessions } from './run.ts';
+import { type CaseRun, clientHosts, dials, SERVER_HOST, type Session, sessions } from './run.ts';
 
 export interface Verdict {
   /** Facts checked (a detection, a reconnect, an outage, a host…); 0 means the case said nothing. */
@@ -62,21 +62,32 @@ function faultEnd(c: PropertyCase, entry: FaultEntry): number {
 }
 
 /**
- * The session of `side` that met the fault in a steady state: established after the previous fault
- * healed (so no leftover misses or retransmissions), before f − margin, and still open at f.
- * Undefined when there is not exactly one such session: the bound would not apply.
+ * The sessions of `side` (on `host`, if given) that met the fault in a steady state: established
+ * after the previous fault healed (so no leftover misses or retransmissions), before f − margin, and
+ * still open at f.
  */
-function steadySession(run: CaseRun, side: Side, i: number, margin: number): Session | undefined {
+function steadySessions(run: CaseRun, side: Side, i: number, margin: number, host?: string): Session[] {
   const c = run.case;
   const entry = c.faults[i]!;
   const since = prevHeal(c, i);
-  const found = sessions(run, side).filter(
+  return sessions(run, side, host).filter(
     (s) =>
       s.connected !== undefined &&
       s.connected >= since &&
       s.connected < entry.at - margin &&
       (s.ended === undefined || s.ended >= entry.at),
   );
+}
+
+/** The one steady session of `side` on `host`; undefined when there is not exactly one (no bound applies). */
+function steadySession(
+  run: CaseRun,
+  side: Side,
+  i: number,
+  margin: number,
+  host?: string,
+): Session | undefined {
+  const found = steadySessions(run, side, i, margin, host);
   return found.length === 1 ? found[0] : undefined;
 }
 
@@ -92,28 +103,36 @@ function clientMargin(c: PropertyCase): number {
 export function completeness(run: CaseRun): Verdict {
   const v = ok();
   const c = run.case;
+  const hosts = clientHosts(c);
   c.faults.forEach((entry, i) => {
     const expected = expectedDetections(c, entry);
     const length = faultEnd(c, entry) - entry.at;
+    // Each client's own session, and the server's sessions (one per client, or none is judged).
+    const clients = hosts.map((h) => steadySession(run, 'client', i, clientMargin(c), h));
+    const servers = steadySessions(run, 'server', i, 0);
     const steady = {
-      client: steadySession(run, 'client', i, clientMargin(c)),
-      server: steadySession(run, 'server', i, 0),
+      client: clients.filter((s): s is Session => s !== undefined),
+      server: servers.length === hosts.length ? servers : [],
     };
+    const complete = { client: steady.client.length === hosts.length, server: steady.server.length > 0 };
     for (const e of expected) {
       // A bound that leans on the other side's detection needs that side steady too.
-      if (!steady[e.side] || (e.follows && !steady[e.follows])) continue;
+      if (e.follows && !complete[e.follows]) continue;
       const bound = widen(e.bound, run.tolerance);
       if (length <= bound.max) continue; // not long enough to demand a detection during it
-      const s = steady[e.side]!;
-      v.checked++;
-      const delta = s.ended === undefined || s.ended >= c.duration ? undefined : s.ended - entry.at;
-      if (delta === undefined || !within(bound, delta)) {
-        const seen =
-          delta === undefined ? 'never detected it' : `ended its connection ${s.conn} after Δ = ${delta} ms`;
-        v.violations.push(
-          `completeness: ${describeFault(entry)} lasted ${length} ms; the ${e.side} ${seen}, outside [${bound.min}, ${bound.max}] — ${bound.why}`,
-        );
-        expectOnce(v, { type: 'detect', side: e.side, within: bound.max, fault: entry.id, tolerance: 0 });
+      for (const s of steady[e.side]) {
+        v.checked++;
+        const delta = s.ended === undefined || s.ended >= c.duration ? undefined : s.ended - entry.at;
+        if (delta === undefined || !within(bound, delta)) {
+          const seen =
+            delta === undefined
+              ? `never detected it${hosts.length > 1 ? ` on ${s.conn}` : ''}`
+              : `ended its connection ${s.conn} after Δ = ${delta} ms`;
+          v.violations.push(
+            `completeness: ${describeFault(entry)} lasted ${length} ms; the ${e.side} ${seen}, outside [${bound.min}, ${bound.max}] — ${bound.why}`,
+          );
+          expectOnce(v, { type: 'detect', side: e.side, within: bound.max, fault: entry.id, tolerance: 0 });
+        }
       }
     }
   });
@@ -142,9 +161,14 @@ export function accuracy(run: CaseRun): Verdict {
       }
     }
   }
-  const n = dials(run, -1, c.duration);
-  if (n !== 1)
-    v.violations.push(`accuracy: the client dialed ${n} times in a run without faults (expected 1)`);
+  const hosts = clientHosts(c);
+  for (const host of hosts) {
+    const n = dials(run, -1, c.duration, host);
+    if (n !== 1) {
+      const who = hosts.length > 1 ? `the client on ${host}` : 'the client';
+      v.violations.push(`accuracy: ${who} dialed ${n} times in a run without faults (expected 1)`);
+    }
+  }
   for (const f of run.result.falseDetections) {
     const line = `accuracy: false detection by the ${f.side} on ${f.conn} at ${f.at} ms (${f.reason})`;
     if (!v.violations.some((x) => x.includes(f.conn))) v.violations.push(line);
@@ -167,74 +191,134 @@ export function convergenceCheckpoints(c: PropertyCase): number[] {
 }
 
 /**
+ * Whether a client session proved healthy before it ended, which is when a client starts its backoff
+ * over (F13; the reference: at the first pong). From the subject's `pong` events when it reports them,
+ * else from the bytes: something received after the hello could have arrived (r + J_u + J_d after
+ * connecting), on a case without business traffic, is a reply to a ping.
+ */
+function provenHealthy(run: CaseRun, s: Session): boolean {
+  if (s.connected === undefined || s.ended === undefined) return false;
+  const end = s.ended;
+  if (run.events.some((e) => e.type === 'pong')) {
+    return run.events.some(
+      (e) => e.type === 'pong' && e.side === 'client' && e.host === s.host && e.t > s.connected! && e.t < end,
+    );
+  }
+  const c = run.case;
+  if (c.config.business) return false;
+  const hello = s.connected + c.link.up.latency + c.link.down.latency + c.link.up.jitter + c.link.down.jitter;
+  return run.recorder.events.some(
+    (e) => e.conn === s.conn && e.kind === 'data-in' && e.t > hello && e.t < end,
+  );
+}
+
+/** The first wait of the case's backoff, the one after a connection that proved healthy (w_0). */
+export function firstWait(c: PropertyCase): Bound {
+  return backoffWait(c.config.backoff, 0);
+}
+
+/**
  * After each heal: the client reconnects within the BOUNDS.md convergence bound, is HEALTHY again
  * (its last reported state, and a reply received on the new connection a full ping period after it
- * opened), and there is exactly one live session per client — one open socket on the client and
- * one on the server — at the next onset or the end of the run.
+ * opened), and there is exactly one live session per client — one open socket on each client host
+ * and one per client on the server — at the next onset or the end of the run. And the backoff starts
+ * over after a healthy connection (F13): when a client whose connection had proved healthy (a pong)
+ * detects a fault, its first retry comes within the first wait w_0 — not after a wait of an earlier
+ * outage's attempt count, and not never.
  */
 export function convergence(run: CaseRun): Verdict {
   const v = ok();
   const c = run.case;
   const conv = widen(convergenceBound(c), run.tolerance);
+  const w0 = widen(firstWait(c), run.tolerance);
   const { interval: I, pongTimeout: T, readDeadline: R } = c.config;
   const jitter = c.link.up.jitter + c.link.down.jitter;
   const r = c.link.up.latency + c.link.down.latency;
-  const clients = sessions(run, 'client');
+  const hosts = clientHosts(c);
   c.faults.forEach((entry, i) => {
-    if (entry.until === undefined) return;
     const h = entry.until;
     const cp = checkpointAfter(c, i);
     const crashClient = stopsClient(entry);
-    // The client session the fault met; its end (if any, and not at teardown) is the detection.
-    const met = crashClient ? undefined : clients.find((s) => liveAt(s, entry.at) && s.opened < entry.at);
-    const detected = met?.ended !== undefined && met.ended < cp ? met.ended : undefined;
-    const survived = met !== undefined && detected === undefined;
-    const from = Math.max(h, detected ?? h);
-    // Time to reconnect, then one ping period and its pong to prove it healthy.
-    const settle = conv.max + I + T + r + jitter + 1;
-    if (cp - from < settle) return;
-    v.checked++;
-    const label = `convergence after ${describeFault(entry)} (judged at ${cp} ms)`;
-    const live = clients.filter((s) => liveAt(s, cp));
-    if (live.length !== 1) {
-      v.violations.push(`${label}: the client holds ${live.length} live connections (expected exactly 1)`);
-      return;
-    }
-    const session = live[0]!;
-    if (!survived) {
-      const delta = session.connected! - from;
-      if (!within(conv, delta)) {
+    let judged = false;
+    for (const host of hosts) {
+      const clients = sessions(run, 'client', host);
+      const who = hosts.length > 1 ? `the client on ${host}` : 'the client';
+      // The client session the fault met; its end (if any, and not at teardown) is the detection.
+      const met = crashClient ? undefined : clients.find((s) => liveAt(s, entry.at) && s.opened < entry.at);
+      const detected = met?.ended !== undefined && met.ended < cp ? met.ended : undefined;
+      if (met && detected !== undefined && provenHealthy(run, met)) {
+        const retry = clients.find((s) => s !== met && s.opened >= detected && s.opened <= cp);
+        const limit = Math.ceil(w0.max);
+        const waited = retry === undefined ? undefined : retry.opened - detected;
+        if (waited === undefined ? cp - detected > limit : waited > limit) {
+          v.checked++;
+          v.violations.push(
+            `convergence after ${describeFault(entry)}: backoff not started over — ${who}'s connection ${met.conn} had proved healthy (a pong), yet after its detection at ${detected} ms ${waited === undefined ? `it had not retried by ${cp} ms` : `its first retry waited ${waited} ms`}, more than the first wait allows (${limit} ms) — ${w0.why}`,
+          );
+        } else if (retry !== undefined) v.checked++;
+      }
+      if (h === undefined) continue;
+      const survived = met !== undefined && detected === undefined;
+      const from = Math.max(h, detected ?? h);
+      // Time to reconnect, then one ping period and its pong to prove it healthy.
+      const settle = conv.max + I + T + r + jitter + 1;
+      if (cp - from < settle) continue;
+      v.checked++;
+      judged = true;
+      const label = `convergence after ${describeFault(entry)} (judged at ${cp} ms${hosts.length > 1 ? `, ${host}` : ''})`;
+      const live = clients.filter((s) => liveAt(s, cp));
+      if (live.length !== 1) {
+        // None at all, this long after the heal: it did not reconnect within the bound.
+        const late =
+          live.length === 0
+            ? `: not reconnected within ${conv.max} ms of ${detected !== undefined && detected > h ? `its detection at ${detected}` : `the heal at ${h}`} — ${conv.why}`
+            : '';
         v.violations.push(
-          `${label}: the client's live connection ${session.conn} connected Δ = ${delta} ms after ${detected !== undefined && detected > h ? `its detection at ${detected}` : `the heal at ${h}`}, outside [${conv.min}, ${conv.max}] — ${conv.why}`,
+          `${label}: the client holds ${live.length} live connections (expected exactly 1)${late}`,
         );
-        expectOnce(v, { type: 'reconnect', within: conv.max, fault: entry.id, tolerance: 0 });
+        if (live.length === 0)
+          expectOnce(v, { type: 'reconnect', within: conv.max, fault: entry.id, tolerance: 0 });
+        continue;
+      }
+      const session = live[0]!;
+      if (!survived) {
+        const delta = session.connected! - from;
+        if (!within(conv, delta)) {
+          v.violations.push(
+            `${label}: the client's live connection ${session.conn} connected Δ = ${delta} ms after ${detected !== undefined && detected > h ? `its detection at ${detected}` : `the heal at ${h}`}, outside [${conv.min}, ${conv.max}] — ${conv.why}`,
+          );
+          expectOnce(v, { type: 'reconnect', within: conv.max, fault: entry.id, tolerance: 0 });
+        }
+      }
+      const clientSockets = run.snapshots.get(cp)?.sockets[host];
+      if (clientSockets !== undefined && clientSockets !== 1) {
+        v.violations.push(`${label}: ${clientSockets} sockets open on the client host (expected 1)`);
+      }
+      const replies = run.recorder.events.filter(
+        (e) => e.conn === session.conn && e.kind === 'data-in' && e.t >= session.connected! + I && e.t <= cp,
+      );
+      if (replies.length === 0) {
+        v.violations.push(
+          `${label}: nothing received on ${session.conn} between ${session.connected! + I} and ${cp} ms: not healthy`,
+        );
+      }
+      const states = run.events.filter(
+        (e) => e.side === 'client' && e.host === host && e.type === 'state' && e.t < cp,
+      );
+      const last = states.at(-1);
+      if (last && last.state !== 'HEALTHY') {
+        v.violations.push(`${label}: the client's state is ${last.state} (since ${last.t} ms), not HEALTHY`);
       }
     }
-    const clientSockets = run.snapshots.get(cp)?.sockets[CLIENT_HOST];
-    if (clientSockets !== undefined && clientSockets !== 1) {
-      v.violations.push(`${label}: ${clientSockets} sockets open on the client host (expected 1)`);
-    }
+    if (!judged || h === undefined) return;
     // A stale server session ends by its read deadline, or when a retransmission after the heal
     // draws an RST; retransmission backoff can take as long again as the outage lasted.
     const serverSettle = h + (h - entry.at) + R + 2 * (r + jitter) + 2000;
     const serverSockets = run.snapshots.get(cp)?.sockets[SERVER_HOST];
-    if (cp >= serverSettle && serverSockets !== undefined && serverSockets !== 1) {
+    if (cp >= serverSettle && serverSockets !== undefined && serverSockets !== hosts.length) {
       v.violations.push(
-        `${label}: ${serverSockets} sessions open on the server for 1 client (expected exactly 1)`,
+        `convergence after ${describeFault(entry)} (judged at ${cp} ms): ${serverSockets} sessions open on the server for ${hosts.length} client${hosts.length > 1 ? 's' : ''} (expected exactly ${hosts.length})`,
       );
-    }
-    const replies = run.recorder.events.filter(
-      (e) => e.conn === session.conn && e.kind === 'data-in' && e.t >= session.connected! + I && e.t <= cp,
-    );
-    if (replies.length === 0) {
-      v.violations.push(
-        `${label}: nothing received on ${session.conn} between ${session.connected! + I} and ${cp} ms: not healthy`,
-      );
-    }
-    const states = run.events.filter((e) => e.side === 'client' && e.type === 'state' && e.t < cp);
-    const last = states.at(-1);
-    if (last && last.state !== 'HEALTHY') {
-      v.violations.push(`${label}: the client's state is ${last.state} (since ${last.t} ms), not HEALTHY`);
     }
   });
   return v;
@@ -244,26 +328,97 @@ export function convergence(run: CaseRun): Verdict {
 // 4. no hammering
 
 /**
+ * The waits of one client's reconnect attempts after it detected fault `entry` (the end of the
+ * session the fault met): to its first dial, then from the end of each failed attempt to the next
+ * dial, up to the first attempt that connected (at most `max` waits). Undefined if it never detected it.
+ */
+export function retryWaits(run: CaseRun, host: string, entry: FaultEntry, max = 6): number[] | undefined {
+  const all = sessions(run, 'client', host);
+  const met = all.find((s) => liveAt(s, entry.at) && s.opened < entry.at);
+  if (met?.ended === undefined || met.ended >= run.case.duration) return undefined;
+  const waits: number[] = [];
+  let from = met.ended;
+  for (const s of all) {
+    if (s === met || s.opened < from) continue;
+    waits.push(s.opened - from);
+    if (waits.length >= max || s.connected !== undefined || s.ended === undefined) break;
+    from = s.ended;
+  }
+  return waits;
+}
+
+/**
+ * How unlikely it is that two clients drawing their waits independently (as F13's jitter does, each
+ * from its own seeded randomness) draw exactly these same waits: the product over the waits of
+ * 1.5 / (width of the range the k-th wait is drawn from). An integer drawn uniformly from a range of
+ * width w (the implementation rounds into [⌈lo⌉, ⌊hi⌋]) takes no value with probability above 1.5/w,
+ * so two independent draws coincide with at most that probability. The width used is the one of the
+ * k-th wait after a reset — the narrowest the k-th wait after a detection can be drawn from, since
+ * β_n only grows with n (for decorrelated jitter, from the previous wait as measured).
+ */
+export function coincidence(c: PropertyCase, waits: readonly number[]): number {
+  const policy = c.config.backoff;
+  let p = 1;
+  waits.forEach((_, k) => {
+    const prev = policy.policy === 'decorrelated' ? (k === 0 ? policy.base : waits[k - 1]!) : undefined;
+    const range = backoffWait(policy, k, prev);
+    const width = Math.floor(range.max) - Math.ceil(range.min);
+    if (width >= 2) p *= Math.min(1, 1.5 / width);
+  });
+  return p;
+}
+
+/**
+ * Below this, identical retry waits of two clients are no coincidence: a herd kept in lockstep by a
+ * shared jitter. With at most 10 pairs of clients and 3 faults a case, a correct implementation is
+ * flagged with probability below 10⁻⁷ per case.
+ */
+export const LOCKSTEP_CHANCE = 1e-9;
+
+/**
  * During each outage the client detected, its reconnect attempts (dials from its detection to the
- * heal) stay within BOUNDS.md's no-hammering bound.
+ * heal) stay within BOUNDS.md's no-hammering bound. And a herd does not hammer in lockstep: clients
+ * that lost the same server must not retry after identical waits, attempt after attempt, when their
+ * backoff has jitter (F13's uniform(0, J) is drawn for each wait, by each client).
  */
 export function noHammering(run: CaseRun): Verdict {
   const v = ok();
   const c = run.case;
+  const hosts = clientHosts(c);
   c.faults.forEach((entry, i) => {
     if (stopsClient(entry)) return;
     const h = faultEnd(c, entry);
-    const met = steadySession(run, 'client', i, 0);
-    if (met?.ended === undefined || met.ended >= h) return;
-    const outage = Math.floor(h - met.ended);
-    const bound = hammeringBound(c, outage);
-    const n = dials(run, met.ended, h);
-    v.checked++;
-    if (n > bound.max) {
-      v.violations.push(
-        `no hammering: ${describeFault(entry)}: ${n} reconnect attempts in the ${outage} ms between the client's detection at ${met.ended} and ${entry.until === undefined ? 'the end' : 'the heal'}, more than ${bound.max} — ${bound.why}`,
-      );
-      expectOnce(v, { type: 'maxAttempts', n: bound.max, fault: entry.id });
+    for (const host of hosts) {
+      const met = steadySession(run, 'client', i, 0, host);
+      if (met?.ended === undefined || met.ended >= h) continue;
+      const outage = Math.floor(h - met.ended);
+      const bound = hammeringBound(c, outage);
+      const n = dials(run, met.ended, h, host);
+      v.checked++;
+      if (n > bound.max) {
+        const who = hosts.length > 1 ? `the detection by the client on ${host}` : "the client's detection";
+        v.violations.push(
+          `no hammering: ${describeFault(entry)}: ${n} reconnect attempts in the ${outage} ms between ${who} at ${met.ended} and ${entry.until === undefined ? 'the end' : 'the heal'}, more than ${bound.max} — ${bound.why}`,
+        );
+        expectOnce(v, { type: 'maxAttempts', n: bound.max, fault: entry.id });
+      }
+    }
+    if (hosts.length < 2) return;
+    const waits = hosts.map((host) => ({ host, waits: retryWaits(run, host, entry) ?? [] }));
+    for (let a = 0; a < waits.length; a++) {
+      for (let b = a + 1; b < waits.length; b++) {
+        const x = waits[a]!;
+        const y = waits[b]!;
+        const n = Math.min(x.waits.length, y.waits.length);
+        const shared = x.waits.slice(0, n);
+        if (coincidence(c, shared) > LOCKSTEP_CHANCE) continue;
+        v.checked++;
+        if (shared.every((w, k) => w === y.waits[k])) {
+          v.violations.push(
+            `no hammering: ${describeFault(entry)}: the clients on ${x.host} and ${y.host} retried in lockstep — the same ${n} waits [${shared.join(', ')}] ms after their detections, where independently drawn jitter (backoff ${c.config.backoff.policy}) coincides with chance ${coincidence(c, shared).toExponential(1)}: the herd stays synchronised`,
+          );
+        }
+      }
     }
   });
   return v;
