@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clientHealthy, serverHealthy } from '../../harness/observe/bounds.ts';
 import { arbitraries, caseScenario, type PropertyCase } from '../../harness/property/index.ts';
+import { BUSINESS_FRAME_MAX, BUSINESS_FRAME_MIN } from '../../harness/subjects/reference-config.ts';
 
 describe('arbitraries.config()', () => {
   it('is healthy before any fault: clientHealthy (r + J_u + J_d < T) and serverHealthy (I + d_u + J < R, I + 2J < R)', () => {
@@ -108,5 +109,117 @@ describe('arbitraries.timeline()', () => {
         fault: { type: 'partition', direction: 'both', mode: 'drop', convention: 'C1' },
       },
     ]);
+  });
+});
+
+describe('arbitraries.quietCase(): the three flavours, each healthy by construction', () => {
+  const worstRtt = (c: PropertyCase) =>
+    c.link.up.latency + c.link.down.latency + c.link.up.jitter + c.link.down.jitter;
+
+  it('plain, business and high-rtt cases all come up; T covers the worst round trip, the connect timeout the handshake', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(arbitraries.quietCase(), (c) => {
+        const { config } = c;
+        const shortest = c.link.up.latency + c.link.down.latency - c.link.up.jitter - c.link.down.jitter;
+        seen.add(config.business ? 'business' : shortest > config.interval ? 'high-rtt' : 'plain');
+        expect(c.faults).toEqual([]);
+        expect(config.pongTimeout).toBeGreaterThan(worstRtt(c));
+        expect(config.connectTimeout).toBeGreaterThan(worstRtt(c));
+        // A valid scenario (business frame sizes inside the protocol's limits included).
+        expect(caseScenario(c, { name: 'quiet' }).config).toEqual(config);
+      }),
+      { numRuns: 300 },
+    );
+    expect([...seen].sort()).toEqual(['business', 'high-rtt', 'plain']);
+  });
+
+  it('business: R exceeds the longest the server can go without a byte — the pings’ gap or the business messages’ (F4: any byte re-arms it)', () => {
+    let relying = 0;
+    fc.assert(
+      fc.property(arbitraries.quietCase({ flavours: ['business'] }), (c) => {
+        const b = c.config.business!;
+        expect(b.bytes).toBeGreaterThanOrEqual(BUSINESS_FRAME_MIN);
+        expect(b.bytes).toBeLessThanOrEqual(BUSINESS_FRAME_MAX);
+        const ping = arbitraries.pingGap(c.config.interval, c.link);
+        const business = arbitraries.businessGap(b, c.link);
+        expect(c.config.readDeadline).toBeGreaterThan(Math.min(ping, business));
+        if (c.config.readDeadline <= ping) relying++;
+        // The server's backlog of unhandled messages stays far below its 1 MiB cap.
+        if (b.handlerDelay > b.every)
+          expect(Math.ceil(c.duration / b.every) * b.bytes).toBeLessThanOrEqual(512 * 1024);
+      }),
+      { numRuns: 300 },
+    );
+    // Often the pings alone would not keep the read deadline: only the business messages do.
+    expect(relying).toBeGreaterThan(50);
+  });
+
+  it('high-rtt: several pings in flight (I below the shortest round trip), every pong still inside T', () => {
+    fc.assert(
+      fc.property(arbitraries.quietCase({ flavours: ['high-rtt'] }), (c) => {
+        const shortest = c.link.up.latency + c.link.down.latency - c.link.up.jitter - c.link.down.jitter;
+        expect(c.config.interval).toBeLessThan(shortest);
+        expect(c.config.interval).toBeGreaterThanOrEqual(50);
+        expect(c.config.pongTimeout).toBeGreaterThan(worstRtt(c));
+        const server = serverHealthy({
+          interval: c.config.interval,
+          readDeadline: c.config.readDeadline,
+          up: c.link.up.latency,
+          jitter: c.link.up.jitter,
+        });
+        expect(server.healthy, server.why).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => arbitraries.quietCase({ flavours: [] })).toThrow(/flavours must be a non-empty list/);
+  });
+});
+
+describe('arbitraries.faultCase(): herds, outages that close the connection, at least N faults', () => {
+  it('clients: 2–5 hosts, written to the scenario; one client is the default and leaves no field', () => {
+    fc.assert(
+      fc.property(arbitraries.faultCase({ clients: { min: 2, max: 5 } }), (c) => {
+        expect(c.clients).toBeGreaterThanOrEqual(2);
+        expect(c.clients).toBeLessThanOrEqual(5);
+        expect(caseScenario(c, { name: 'herd' }).clients).toBe(c.clients);
+      }),
+      { numRuns: 50 },
+    );
+    fc.assert(
+      fc.property(arbitraries.faultCase(), (c) => c.clients === undefined),
+      { numRuns: 50 },
+    );
+  });
+
+  it('timelines may kill a process on a live OS: its kernel sends RST or FIN (crash close rst/fin)', () => {
+    expect(arbitraries.TIMELINE_FAULTS).toEqual(
+      expect.arrayContaining(['crash-server-closing', 'crash-client-closing']),
+    );
+    const closes = new Set<string>();
+    fc.assert(
+      fc.property(arbitraries.timeline({ duration: 300_000, kinds: ['crash-server-closing'] }), (faults) => {
+        for (const f of faults) closes.add((f.fault as { close: string }).close);
+      }),
+      { numRuns: 100 },
+    );
+    expect([...closes].sort()).toEqual(['fin', 'rst']);
+  });
+
+  it('minFaults: at least that many faults whenever they fit in the run', () => {
+    fc.assert(
+      fc.property(
+        arbitraries.timeline({
+          duration: 300_000,
+          minFaults: 2,
+          maxFaults: 4,
+          length: { min: 1000, max: 100_000 },
+          gap: { min: 0, max: 60_000 },
+        }),
+        (faults) => faults.length >= 2 || faults.at(-1)?.until === undefined,
+      ),
+      { numRuns: 200 },
+    );
+    expect(() => arbitraries.timeline({ duration: 1000, minFaults: 4, maxFaults: 3 })).toThrow(/minFaults/);
   });
 });
