@@ -200,6 +200,39 @@ const KEY: Record<string, (r: ScenarioResult) => void> = {
     expect(r.detections).toEqual([]);
     expect(r.falseDetections).toEqual([]);
   },
+  'business-slow-handler': (r) => {
+    // F6: pongs never wait for the 5 s handlers; F4: business bytes keep the 4 s read deadline
+    // although pings come every 10 s. Nothing detected, no mistake.
+    expect(r.detections).toEqual([]);
+    expect(r.falseDetections).toEqual([]);
+    // Heartbeat overhead only (business messages are not heartbeat cost, F20): pings at 10.01 s …
+    // 110.01 s and the hello, 12 messages in 2 minutes.
+    expect(r.overhead.client.messagesPerHour).toBe(360);
+  },
+  'high-rtt': (r) => {
+    // Pings leave at 3 s + k·1 s, pongs come back 3 s later. First lost pong: the ping of 58 s (due at
+    // 61 s ≥ f = 60.7 s); third miss at 58 + T + 2·I = 65 s.
+    expect(seen(r, 'client')).toEqual([['heartbeat-timeout', 58_000 + 5000 + 2 * 1000 - 60_700]]);
+    // Last ping received: the one of 59 s, at 60.5 s; R = 3 s.
+    expect(seen(r, 'server')).toEqual([['read-deadline', 59_000 + 1500 + 3000 - 60_700]]);
+    expect(r.falseDetections).toEqual([]);
+    expect(r.reconnects.map((c) => [c.fault, c.after, c.withinBound])).toEqual([['cut', 'heal', true]]);
+  },
+  'server-crash-reset': (r) => {
+    // The kernel's RST reaches the client one leg later, both times.
+    expect(seen(r, 'client')).toEqual([
+      ['reset', 5],
+      ['reset', 5],
+    ]);
+    expect(seen(r, 'server')).toEqual([]);
+    const [first, second] = r.reconnects;
+    expect(first).toMatchObject({ fault: 'kill', after: 'heal', withinBound: true });
+    // The backoff started over: b + U(0, J) ∈ [1, 2] s to a refused attempt (at 91.005–92.005 s,
+    // answered 10 ms later), then 2–3 s more to the restarted server: back at most 2.025 s after
+    // the heal at 93 s, in 2 attempts.
+    expect(second).toMatchObject({ fault: 'kill-again', after: 'heal', attempts: 2 });
+    expect(second!.delta).toBeLessThanOrEqual(2025);
+  },
 };
 
 describe('built-in scenario library (scenarios/*.yaml)', () => {
