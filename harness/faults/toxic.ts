@@ -7,7 +7,15 @@
 import type fc from 'fast-check';
 import { z } from 'zod';
 import type { FaultClass } from '../model/index.ts';
-import { isToxicType, type Stream, type ToxicAttributes, type ToxicType } from '../toxics/vocabulary.ts';
+import { label, quote } from '../scenario/fields.ts';
+import {
+  FaultProxyError,
+  isToxicType,
+  normalizeToxic,
+  type Stream,
+  type ToxicAttributes,
+  type ToxicType,
+} from '../toxics/vocabulary.ts';
 import { defineFault, type Entry, type FaultKind } from './kind.ts';
 import type { Mechanism, Model, Sides } from './mechanisms.ts';
 
@@ -36,7 +44,7 @@ const toxicCommon = {
     .max(1)
     .default(1)
     .meta({ description: 'probability the toxic applies to a connection (default 1)' }),
-  name: z.string().min(1).optional().meta({ description: 'toxic name (default <type>_<stream>)' }),
+  name: label('toxic name (default <type>_<stream>)').optional(),
 };
 
 /** Keys every toxic fault has besides its attributes. */
@@ -109,6 +117,12 @@ interface ToxicDefinition<T extends ToxicType, A extends z.ZodRawShape> {
   example: Record<string, unknown>;
   /** Attributes that are durations in ms (written back readable). */
   durations?: readonly (keyof A & string)[];
+  /**
+   * Combinations of attribute values Toxiproxy accepts but cannot run (slicer: average_size 0), each
+   * as the attribute to point at and why: refused by the schema, with the file's line and column,
+   * rather than by the proxy once the run has started.
+   */
+  check?(attributes: Record<string, number>): { attribute: keyof A & string; message: string }[];
   classify?(f: ToxicFaultOf<T>): FaultClass;
   detection?(entry: Entry<ToxicFaultOf<T>>, m: Model): Sides | undefined;
   looseBound?(f: ToxicFaultOf<T>): string | undefined;
@@ -118,7 +132,38 @@ interface ToxicDefinition<T extends ToxicType, A extends z.ZodRawShape> {
 
 /** A toxic as a fault kind: Toxiproxy's vocabulary on both backends, one addToxic per stream. */
 export function defineToxic<T extends ToxicType, A extends z.ZodRawShape>(def: ToxicDefinition<T, A>) {
-  const schema = z.strictObject({ type: z.literal(def.type), ...toxicCommon, ...def.attributes });
+  const schema = z
+    .strictObject({ type: z.literal(def.type), ...toxicCommon, ...def.attributes })
+    .check((ctx) => {
+      // Only a fault whose attributes are each valid is checked as a whole.
+      if (ctx.issues.length) return;
+      const {
+        type: _t,
+        stream: _s,
+        toxicity: _x,
+        name: _n,
+        ...attributes
+      } = ctx.value as Record<string, unknown>;
+      const numbers = attributes as Record<string, number>;
+      const problems = def.check?.(numbers) ?? [];
+      for (const p of problems) {
+        ctx.issues.push({
+          code: 'custom',
+          path: [p.attribute],
+          message: p.message,
+          input: numbers[p.attribute],
+        });
+      }
+      if (problems.length) return;
+      // Whatever else the proxies (simulated and real) would refuse is refused here, not mid-run.
+      try {
+        normalizeToxic({ type: def.type, stream: 'downstream', toxicity: 1, attributes: numbers });
+      } catch (e) {
+        if (!(e instanceof FaultProxyError)) throw e;
+        const message = e.message.replace(/^proxy "[^"]*", toxic "[^"]*": |^toxic "[^"]*": /, '');
+        ctx.issues.push({ code: 'custom', path: ['type'], message, input: def.type });
+      }
+    });
   const kind: FaultKind<T, ToxicFaultOf<T>, typeof schema> = defineFault({
     type: def.type,
     summary: def.summary,
@@ -146,7 +191,7 @@ export function defineToxic<T extends ToxicType, A extends z.ZodRawShape>(def: T
       keys: toxicNames(f),
       path: ['fault', f.name !== undefined ? 'name' : 'type'],
       message: (shared, other) =>
-        `toxic ${shared.map((n) => `"${n}"`).join(', ')} is already active from ${other} at this time (Toxiproxy answers 409); give one a different name or stream, or make them not overlap`,
+        `toxic ${shared.map((n) => quote(n)).join(', ')} is already active from ${other} at this time (Toxiproxy answers 409); give one a different name or stream, or make them not overlap`,
     }),
     classify: (f) => def.classify?.(f) ?? 'benign',
     target: (f) => `proxy ${f.stream}`,

@@ -17,6 +17,7 @@ import { ScenarioError, type ScenarioIssue } from './errors.ts';
 import type { ExpectationInput } from './expectation-schema.ts';
 import { formatPath, friendlyIssues } from './issues.ts';
 import { type FaultEntryInput, parseScenario, type Scenario, type ScenarioInput } from './schema.ts';
+import { quote } from './text.ts';
 
 type ExpectationOf<T extends ExpectationInput['type']> = Extract<ExpectationInput, { type: T }>;
 type ExpectationOptions<T extends ExpectationInput['type']> = Omit<ExpectationOf<T>, 'type'>;
@@ -169,7 +170,7 @@ export class ScenarioBuilder {
     const raw = this.toInput();
     const result = parseScenario(raw);
     if (result.ok) return result.scenario;
-    const file = `scenario(${JSON.stringify(this.input.name)})`;
+    const file = `scenario(${quote(String(this.input.name))})`;
     // No line numbers here: order the problems as the scenario's fields read.
     const order = [
       'name',

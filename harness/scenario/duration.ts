@@ -6,10 +6,13 @@
  * 1100.0000000000002.
  */
 
+import { quote } from './text.ts';
+
 export class DurationError extends Error {
   readonly input: unknown;
   constructor(input: unknown, reason: string) {
-    super(`invalid duration ${JSON.stringify(input)}: ${reason}`);
+    const shown = typeof input === 'string' ? quote(input) : String(JSON.stringify(input)).slice(0, 80);
+    super(`invalid duration ${shown}: ${reason}`);
     this.name = 'DurationError';
     this.input = input;
   }
@@ -100,19 +103,20 @@ export function parseDuration(input: unknown, options: DurationOptions = {}): nu
     for (let m = part.exec(text); m !== null; m = part.exec(text)) {
       const [, digits = '', name = ''] = m;
       const perUnit = UNITS[name];
-      if (perUnit === undefined) throw new DurationError(input, `unknown unit "${name}" (${HINT})`);
+      if (perUnit === undefined) throw new DurationError(input, `unknown unit ${quote(name, 20)} (${HINT})`);
       const value = scaled(digits, perUnit);
-      if (value === undefined) throw new DurationError(input, `"${m[0]}" is finer than a microsecond`);
+      if (value === undefined)
+        throw new DurationError(input, `${quote(m[0], 40)} is finer than a microsecond`);
       micros += value;
       consumed = part.lastIndex;
     }
     if (consumed !== text.length || consumed === 0) {
       const rest = text.slice(consumed);
       const reason = /^\d+(\.\d+)?$/.test(rest)
-        ? `"${rest}" has no unit (${HINT})`
+        ? `${quote(rest, 40)} has no unit (${HINT})`
         : /\s/.test(rest)
           ? `no spaces inside a duration (${HINT})`
-          : `cannot read "${rest}" (${HINT})`;
+          : `cannot read ${quote(rest, 40)} (${HINT})`;
       throw new DurationError(input, reason);
     }
   }

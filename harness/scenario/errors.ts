@@ -4,6 +4,8 @@
  * the first.
  */
 
+import { printable, quote } from './text.ts';
+
 export interface ScenarioIssue {
   /** The file as given, or `scenario('name')` for the builder. */
   file: string;
@@ -17,16 +19,26 @@ export interface ScenarioIssue {
   call?: string;
 }
 
-/** `scenarios/x.yaml:12:7: faults[1].fault.type: expected one of …` */
+/**
+ * `scenarios/x.yaml:12:7: faults[1].fault.type: expected one of …`. Whatever came from outside (the
+ * file name, values quoted in the message) is printed with control, invisible and bidi characters
+ * escaped, and each part cut to a length a terminal can show.
+ */
 export function formatIssue(issue: ScenarioIssue): string {
+  const file = printable(issue.file, 200);
   const where =
     issue.line === undefined
-      ? issue.file
-      : `${issue.file}:${issue.line}${issue.column === undefined ? '' : `:${issue.column}`}`;
-  const call = issue.call ? ` ${issue.call}` : '';
-  const path = issue.path ? ` ${issue.path}:` : '';
-  return `${where}${call}:${path} ${issue.message}`;
+      ? file
+      : `${file}:${issue.line}${issue.column === undefined ? '' : `:${issue.column}`}`;
+  const call = issue.call ? ` ${printable(issue.call, 200)}` : '';
+  const path = issue.path ? ` ${printable(issue.path, 200)}:` : '';
+  return `${where}${call}:${path} ${printable(issue.message, MAX_MESSAGE)}`;
 }
+
+/** Characters of one issue's message (the longest real ones list the keys a mapping accepts). */
+const MAX_MESSAGE = 600;
+/** Issues one error lists, whoever made it (the loader lists fewer per file). */
+const MAX_ISSUES = 100;
 
 export class ScenarioError extends Error {
   /** Every problem found, in file order. The fields below repeat the first one. */
@@ -39,7 +51,14 @@ export class ScenarioError extends Error {
 
   constructor(issues: readonly ScenarioIssue[]) {
     if (issues.length === 0) throw new TypeError('ScenarioError needs at least one issue');
-    super(issues.map(formatIssue).join('\n'));
+    const listed =
+      issues.length > MAX_ISSUES
+        ? [
+            ...issues.slice(0, MAX_ISSUES),
+            { file: issues[0]!.file, path: '', message: `… and ${issues.length - MAX_ISSUES} more problems` },
+          ]
+        : issues;
+    super(listed.map(formatIssue).join('\n'));
     this.name = 'ScenarioError';
     const first = issues[0]!;
     this.issues = issues;
@@ -58,7 +77,7 @@ export class RunError extends Error {
     message: string,
     options?: ErrorOptions,
   ) {
-    super(`scenario "${scenario}": ${message}`, options);
+    super(`scenario ${quote(scenario)}: ${message}`, options);
     this.name = 'RunError';
   }
 }

@@ -11,15 +11,19 @@ import {
   parseDuration,
   SIGNED_DURATION_PATTERN,
 } from './duration.ts';
+import { durationLimit, LIMITS } from './limits.ts';
+import { firstUnsafeCharacter, hasUnsafeCharacters, printable, quote } from './text.ts';
 
-/** How a value is shown in an error: strings quoted, everything else by kind. */
+export { printable, quote };
+
+/** How a value is shown in an error: strings quoted (escaped, cut), everything else by kind. */
 export function showValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quote(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return String(value);
+  return printable(String(value), LIMITS.echo);
 }
 
 function escapeRegex(s: string): string {
@@ -30,6 +34,11 @@ export interface TimeOptions extends DurationOptions {
   /** Words accepted instead of a duration (e.g. 'bound'). */
   keywords?: readonly string[];
   description: string;
+  /**
+   * The largest value, in ms, whatever the unit (default LIMITS.duration, or LIMITS.skew with
+   * allowNegative, as a bound on the magnitude).
+   */
+  maxMs?: number;
 }
 
 /**
@@ -38,6 +47,7 @@ export interface TimeOptions extends DurationOptions {
  */
 export function time<const K extends string = never>(options: TimeOptions & { keywords?: readonly K[] }) {
   const keywords = options.keywords ?? [];
+  const maxMs = options.maxMs ?? (options.allowNegative ? LIMITS.skew : LIMITS.duration);
   const base = options.allowNegative ? SIGNED_DURATION_PATTERN : DURATION_PATTERN;
   const pattern = keywords.length ? `^(${keywords.map(escapeRegex).join('|')})$|${base}` : base;
   const unitWord = options.unit === 'us' ? 'µs' : 'ms';
@@ -67,18 +77,49 @@ export function time<const K extends string = never>(options: TimeOptions & { ke
       if (typeof value === 'string' && (keywords as readonly string[]).includes(value.trim())) {
         return value.trim() as K;
       }
+      let parsed: number;
       try {
-        return parseDuration(value, options);
+        parsed = parseDuration(value, options);
       } catch (e) {
         ctx.issues.push({ code: 'custom', message: (e as Error).message, input: value });
         return z.NEVER;
       }
+      if (Math.abs(parsed) > maxMs * (options.unit === 'us' ? 1000 : 1)) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `must be at most ${options.allowNegative ? '±' : ''}${durationLimit(maxMs)}, got ${showValue(value)}`,
+          input: value,
+        });
+        return z.NEVER;
+      }
+      return parsed;
     })
     .meta({ description: options.description });
 }
 
 export const duration = (description: string) => time({ description });
 export const positiveInt = (description: string) => z.number().int().min(1).meta({ description });
+
+/**
+ * A name people type and messages echo (scenario name, fault id, toxic name): not empty, at most
+ * LIMITS.label characters, and without control, invisible or bidi characters, which would make what a
+ * terminal shows differ from what is there.
+ */
+export const label = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(LIMITS.label, {
+      error: (issue) =>
+        `at most ${LIMITS.label} characters, got ${String(issue.input).length}: ${showValue(issue.input)}`,
+    })
+    .refine((s) => !hasUnsafeCharacters(s), {
+      error: (issue) => {
+        const first = firstUnsafeCharacter(String(issue.input));
+        return `must not contain control, invisible or bidi characters (${first?.name ?? 'one'} at index ${first?.index ?? 0}), got ${showValue(issue.input)}`;
+      },
+    })
+    .meta({ description });
 export const nonNegativeInt = (description: string) => z.number().int().min(0).meta({ description });
 
 export const sideSchema = z.enum(SIDES as ['client', 'server']);

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { referenceConfigSchema } from '../subjects/reference-config.ts';
-import { showValue } from './fields.ts';
+import { printable, quote, showValue } from './fields.ts';
 import { type RawIssue, scenarioInputSchema } from './schema.ts';
 
 export interface FriendlyIssue {
@@ -21,7 +21,7 @@ export function formatPath(path: readonly (string | number)[]): string {
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
     else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
+    else out += `[${quote(seg, 40)}]`;
   }
   return out;
 }
@@ -42,7 +42,8 @@ function distance(a: string, b: string): number {
 
 /** The closest candidate when it is close enough to be a typo, else undefined. */
 export function didYouMean(word: unknown, candidates: readonly string[]): string | undefined {
-  if (typeof word !== 'string' || word === '') return undefined;
+  // A long word is no typo of a short name (and the edit distance is quadratic).
+  if (typeof word !== 'string' || word === '' || word.length > 64) return undefined;
   const w = word.toLowerCase();
   // An unambiguous prefix ("up" → "upstream") is a typo worth naming.
   const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(w));
@@ -195,15 +196,18 @@ function message(issue: z.core.$ZodIssue, input: unknown, path: readonly (string
       if (wants.every((w) => w !== undefined)) {
         return `expected ${[...new Set(wants)].join(' or ')}, got ${showValue(input)}`;
       }
-      return `${issue.message} at ${formatPath(path) || 'the top level'}`;
+      return `${printable(issue.message, 200)} at ${formatPath(path) || 'the top level'}`;
     }
     case 'too_small': {
+      // A bound the schema explains itself (clients, faults) keeps its own message.
+      if (!/^Too small/.test(issue.message)) return issue.message;
       const min = issue.minimum as number;
       if (issue.origin === 'string' && min === 1) return 'must not be empty';
       if (issue.origin === 'array') return `needs at least ${min} item${min === 1 ? '' : 's'}`;
       return `must be ${issue.inclusive === false ? '>' : '≥'} ${min}, got ${showValue(input)}`;
     }
     case 'too_big': {
+      if (!/^Too big/.test(issue.message)) return issue.message;
       const max = issue.maximum as number;
       if (issue.origin === 'array') return `allows at most ${max} item${max === 1 ? '' : 's'}`;
       return `must be ${issue.inclusive === false ? '<' : '≤'} ${max}, got ${showValue(input)}`;
@@ -211,7 +215,7 @@ function message(issue: z.core.$ZodIssue, input: unknown, path: readonly (string
     case 'not_multiple_of':
       return `must be a multiple of ${issue.divisor}, got ${showValue(input)}`;
     default:
-      return issue.message;
+      return printable(issue.message, 400);
   }
 }
 
@@ -245,7 +249,7 @@ export function friendlyIssues(
           : '';
         out.push({
           path: [...issue.path, key],
-          message: `unknown key "${key}"${known ? hint(key, known) : ''}${expected}`,
+          message: `unknown key ${quote(key, 40)}${known ? hint(key, known) : ''}${expected}`,
           atKey: true,
         });
       }

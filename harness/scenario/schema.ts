@@ -31,17 +31,14 @@ import {
   expectationInputSchema,
   normalizeExpectation,
 } from './expectation-schema.ts';
-import { duration, positiveInt } from './fields.ts';
+import { duration, label, positiveInt, printable, quote } from './fields.ts';
+import { durationLimit, formatCount, LIMITS, simulatedWork } from './limits.ts';
 import { type Topology, topologySchema } from './topology.ts';
 
 export type { FaultEntry, FaultInput };
 
 const faultEntryInputSchema = z.strictObject({
-  id: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: 'name used by expectations and reports (default <type>-<n>)' }),
+  id: label('name used by expectations and reports (default <type>-<n>)').optional(),
   at: duration('onset, from the start of the run'),
   until: duration('heal time, from the start of the run (default: lasts to the end)').optional(),
   for: duration('length of the fault (instead of until)').optional(),
@@ -53,31 +50,46 @@ export type FaultEntryInput = z.input<typeof faultEntryInputSchema>;
 // ---------------------------------------------------------------------------------------------
 // the scenario
 
+function tooMany(key: 'faults' | 'expect', input: unknown): string {
+  const n = Array.isArray(input) ? input.length : 0;
+  return key === 'faults'
+    ? `at most ${LIMITS.faults} faults in a scenario, got ${formatCount(n)}`
+    : `at most ${LIMITS.expectations} expectations in a scenario, got ${formatCount(n)}`;
+}
+
 export const scenarioInputSchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: 'path of this JSON Schema, for editors' }),
-    name: z.string().min(1).meta({ description: 'short unique name, used in reports and replay commands' }),
+    name: label('short unique name, used in reports and replay commands'),
     description: z.string().default('').meta({ description: 'what the scenario shows and why it matters' }),
-    subject: z
-      .string()
-      .min(1)
-      .default('reference')
-      .meta({ description: 'implementation under test (default reference: the client and server in impl/)' }),
+    subject: label('implementation under test (default reference: the client and server in impl/)').default(
+      'reference',
+    ),
     config: z
       .record(z.string(), z.unknown())
       .default({})
       .meta({ description: 'the subject’s settings; for the reference subject, F18’s settings' }),
     topology: topologySchema,
-    duration: duration('length of the run'),
-    clients: positiveInt('number of clients (default 1)').default(1),
+    duration: duration(`length of the run (at most ${LIMITS.duration / 86_400_000} days)`),
+    clients: positiveInt(`number of clients (default 1, at most ${LIMITS.clients})`)
+      .max(LIMITS.clients, {
+        error: (issue) =>
+          `at most ${LIMITS.clients} clients (the simulator has addresses for 762 hosts, and a run's work grows with each client), got ${issue.input}`,
+      })
+      .default(1),
     seed: z.number().int().min(0).max(0xffff_ffff).optional().meta({
       description: 'seed of the run’s random generator (default: chosen and printed by the runner)',
     }),
-    faults: z.array(faultEntryInputSchema).default([]).meta({ description: 'the fault timeline' }),
+    faults: z
+      .array(faultEntryInputSchema)
+      .max(LIMITS.faults, { error: (issue) => tooMany('faults', issue.input) })
+      .default([])
+      .meta({ description: `the fault timeline (at most ${LIMITS.faults} faults)` }),
     expect: z
       .array(expectationInputSchema)
+      .max(LIMITS.expectations, { error: (issue) => tooMany('expect', issue.input) })
       .default([])
-      .meta({ description: 'what must hold for the run to pass' }),
+      .meta({ description: `what must hold for the run to pass (at most ${LIMITS.expectations})` }),
   })
   .meta({ title: 'flatline scenario', description: 'A heartbeat scenario for flatline (see docs).' });
 
@@ -126,6 +138,16 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Validates and normalizes a scenario (layers 1–3), collecting every issue rather than the first. */
 export function parseScenario(raw: unknown): ParseResult {
   const issues: RawIssue[] = [];
+  // Long lists are refused before anything looks at their items: validating, cross-checking and
+  // reporting on a hundred thousand faults is where the time would go.
+  if (isRecord(raw)) {
+    for (const key of ['faults', 'expect'] as const) {
+      const list = raw[key];
+      const max = key === 'faults' ? LIMITS.faults : LIMITS.expectations;
+      if (Array.isArray(list) && list.length > max) issues.push({ path: [key], message: tooMany(key, list) });
+    }
+    if (issues.length) return { ok: false, issues };
+  }
   const base = scenarioInputSchema.safeParse(raw, { reportInput: true });
   if (!base.success) {
     for (const zi of base.error.issues)
@@ -135,10 +157,13 @@ export function parseScenario(raw: unknown): ParseResult {
   const subject = rawObj.subject ?? 'reference';
   let config: SubjectConfig | undefined = base.success ? base.data.config : undefined;
   const configSchema = typeof subject === 'string' ? subjectConfigSchema(subject) : undefined;
+  let configValid = !configSchema;
   if (configSchema && (rawObj.config === undefined || isRecord(rawObj.config))) {
     const parsed = configSchema.safeParse(rawObj.config ?? {}, { reportInput: true });
-    if (parsed.success) config = parsed.data as SubjectConfig;
-    else {
+    if (parsed.success) {
+      config = parsed.data as SubjectConfig;
+      configValid = true;
+    } else {
       for (const zi of parsed.error.issues) {
         issues.push({ path: ['config', ...(zi.path as (string | number)[])], message: zi.message, zod: zi });
       }
@@ -146,7 +171,7 @@ export function parseScenario(raw: unknown): ParseResult {
   }
   if (!base.success || config === undefined) return { ok: false, issues };
   const scenario = normalizeScenario(base.data, config);
-  issues.push(...checkScenario(scenario, rawObj));
+  for (const issue of checkScenario(scenario, rawObj, configValid)) issues.push(issue);
   return issues.length ? { ok: false, issues } : { ok: true, scenario };
 }
 
@@ -175,20 +200,70 @@ function normalizeScenario(s: ScenarioParsed, config: SubjectConfig): Scenario {
   return out;
 }
 
+/** Known fault ids for a message: escaped, at most 10 of them. */
+function knownIds(ids: readonly string[]): string {
+  const shown = ids.slice(0, 10).map((id) => printable(id, 40));
+  return ids.length > 10 ? `${shown.join(', ')} and ${ids.length - 10} more` : shown.join(', ');
+}
+
+function has(raw: unknown, path: readonly (string | number)[]): boolean {
+  let v = raw;
+  for (const seg of path) {
+    if (!v || typeof v !== 'object') return false;
+    v = (v as Record<string | number, unknown>)[seg as string];
+  }
+  return v !== undefined;
+}
+
+/**
+ * The simulated work a run asks for, bounded (limits.ts): clients × duration, and the heartbeats and
+ * other timed events the simulator will step through. Reported at the setting that drives it.
+ */
+function checkWork(
+  s: Scenario,
+  raw: Record<string, unknown>,
+  add: (path: (string | number)[], message: string) => void,
+): void {
+  const clientTime = s.clients * s.duration;
+  if (clientTime > LIMITS.clientTime) {
+    const days = (ms: number) => `${+(ms / 86_400_000).toFixed(1)} client-days`;
+    add(
+      ['duration'],
+      `${s.clients} clients × ${durationLimit(s.duration)} is ${days(clientTime)}; a run simulates at most ${days(LIMITS.clientTime)} (e.g. 50 clients for a day) — use fewer clients or a shorter duration`,
+    );
+    return;
+  }
+  const parts = simulatedWork(s, referenceConfigOf(s));
+  const total = parts.reduce((sum, p) => sum + p.count, 0);
+  if (total <= LIMITS.events) return;
+  const top = parts[0]!;
+  add(
+    has(raw, top.path) ? top.path : ['duration'],
+    `the run would simulate about ${formatCount(total)} heartbeats and other timed events, at most ${formatCount(LIMITS.events)} per run; most of them are ${top.what} = ${formatCount(top.count)} — use a shorter duration, fewer clients or a longer period`,
+  );
+}
+
 function overlaps(a: FaultEntry, b: FaultEntry, end: number): boolean {
   return a.at < (b.until ?? end) && b.at < (a.until ?? end);
 }
 
 /**
  * Layer 3: checks across fields of a normalized scenario. `raw` (the input as written) only picks
- * the path an error points at (e.g. `for` rather than `until` when that is what the author wrote).
+ * the path an error points at (e.g. `for` rather than `until` when that is what the author wrote);
+ * `configValid` false when the subject's config had problems (already reported).
  */
-export function checkScenario(s: Scenario, raw: Record<string, unknown> = {}): RawIssue[] {
+export function checkScenario(
+  s: Scenario,
+  raw: Record<string, unknown> = {},
+  configValid = true,
+): RawIssue[] {
   const issues: RawIssue[] = [];
   const rawFaults = Array.isArray(raw.faults) ? raw.faults : [];
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });
 
   if (s.duration <= 0) add(['duration'], 'duration must be more than 0 ms');
+  // The simulated work is estimated from the subject's settings: only once they are valid.
+  if (configValid) checkWork(s, raw, add);
 
   const ids = new Map<string, number>();
   s.faults.forEach((entry, i) => {
@@ -248,13 +323,15 @@ export function checkScenario(s: Scenario, raw: Record<string, unknown> = {}): R
     if (seen !== undefined)
       add(
         ['faults', i, r.id !== undefined ? 'id' : 'fault'],
-        `fault id "${entry.id}" is already used by faults[${seen}]`,
+        `fault id ${quote(entry.id)} is already used by faults[${seen}]`,
       );
     else ids.set(entry.id, i);
   });
 
   // Two overlapping faults must not hold the same thing: a toxic name (Toxiproxy answers 409 to the
   // second), the proxy's switch.
+  // One issue per fault, naming the first earlier fault it clashes with: n faults that all clash
+  // are n − 1 problems, not n²/2.
   const holds = s.faults.map((entry) => kindOf(entry.fault).holds?.(entry.fault as never));
   s.faults.forEach((a, i) => {
     const mine = holds[i];
@@ -263,7 +340,10 @@ export function checkScenario(s: Scenario, raw: Record<string, unknown> = {}): R
       const theirs = holds[j];
       if (!theirs || !overlaps(a, s.faults[j]!, s.duration)) continue;
       const shared = mine.keys.filter((k) => theirs.keys.includes(k));
-      if (shared.length) add(['faults', i, ...mine.path], mine.message(shared, `faults[${j}]`));
+      if (shared.length) {
+        add(['faults', i, ...mine.path], mine.message(shared, `faults[${j}]`));
+        break;
+      }
     }
   });
 
@@ -274,7 +354,7 @@ export function checkScenario(s: Scenario, raw: Record<string, unknown> = {}): R
       const known = [...ids.keys()];
       add(
         ['expect', i, 'fault'],
-        `no fault has id "${e.fault}" (${known.length ? `known: ${known.join(', ')}` : 'the scenario has no faults'})`,
+        `no fault has id ${quote(e.fault)} (${known.length ? `known: ${knownIds(known)}` : 'the scenario has no faults'})`,
       );
     }
     const needsFault: ExpectationType[] = ['detect', 'falseDetection', 'reconnect', 'maxAttempts', 'gaveUp'];

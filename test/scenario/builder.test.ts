@@ -181,12 +181,13 @@ describe('serialize: normalized → input / YAML', () => {
     fc.record({ type: fc.constant('slow_close' as const), delay: ms(5000) }),
     fc.record({ type: fc.constant('timeout' as const), timeout: ms(5000) }),
     fc.record({ type: fc.constant('reset_peer' as const), timeout: ms(5000) }),
-    fc.record({
-      type: fc.constant('slicer' as const),
-      average_size: ms(100),
-      size_variation: ms(10),
-      delay: ms(9999),
-    }),
+    fc
+      .record({ average_size: fc.integer({ min: 1, max: 100 }), size_variation: ms(10), delay: ms(9999) })
+      .map((a) => ({
+        type: 'slicer' as const,
+        ...a,
+        size_variation: Math.min(a.size_variation, a.average_size),
+      })),
     fc.record({ type: fc.constant('limit_data' as const), bytes: ms(1000) }),
     fc.record({ type: fc.constant('noop' as const) }),
   );
