@@ -170,6 +170,7 @@ export async function checkCommand(
       items: names.length * numRuns,
       flags: { ...(o.json ? { json: true } : {}) },
       extraArgs: ['--seed', String(seed)],
+      seedLine: seedLine(seed, random),
     });
   }
   if (o.path === undefined && !o.json) process.stderr.write(seedLine(seed, random));

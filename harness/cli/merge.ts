@@ -234,7 +234,7 @@ export async function mergeCommand(
   o: MergeFlags,
   argv: readonly string[],
   /** Set by `--workers` (workers.ts): the user's own command line, as one process would show it. */
-  pooled?: { command: string[] },
+  pooled?: { command: string[]; seedLine?: string },
 ): Promise<number> {
   const files = await expandFiles(patterns);
   const shards = verify(await Promise.all(files.map(readShard)));
@@ -249,7 +249,7 @@ export async function mergeCommand(
     case 'sweep':
       return mergeSweep(shards as Shard<SweepShardPayload>[], o, command);
     case 'check':
-      return mergeCheck(shards as Shard<{ results: CheckRunResult[] }>[], o);
+      return mergeCheck(shards as Shard<{ results: CheckRunResult[] }>[], o, pooled?.seedLine);
   }
 }
 
@@ -338,7 +338,11 @@ const runSchema = z.object({
  * Each property's report as the unsharded fc.check makes it (joinCheckRuns: the earliest failing
  * run across the shards, with its shrinking), printed as check prints it.
  */
-async function mergeCheck(shards: Shard<{ results: CheckRunResult[] }>[], o: MergeFlags): Promise<number> {
+async function mergeCheck(
+  shards: Shard<{ results: CheckRunResult[] }>[],
+  o: MergeFlags,
+  firstLine?: string,
+): Promise<number> {
   if (o.report || o.junit || o.markdown) {
     throw new UsageError(
       'merge: flatline check writes no HTML, JUnit or Markdown report, so neither does its merge: use --json (what check --json prints)',
@@ -359,7 +363,7 @@ async function mergeCheck(shards: Shard<{ results: CheckRunResult[] }>[], o: Mer
   if (!parsed.success) throw new UsageError(`${shards[0]!.file}: its options are not a check's`);
   const options = parsed.data;
   const { joinCheckRuns, seedLine } = await import('./check.ts');
-  if (!o.json && !o.quiet) process.stderr.write(seedLine(options.seed));
+  if (!o.json && !o.quiet) process.stderr.write(firstLine ?? seedLine(options.seed));
   const reports: CheckReport[] = [];
   let failed = 0;
   for (const property of options.properties) {

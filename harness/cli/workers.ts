@@ -92,6 +92,8 @@ export async function runInWorkers(o: {
   flags: MergeFlags;
   /** Arguments the workers need beyond the user's (e.g. the seed a `--seed random` drew). */
   extraArgs?: string[];
+  /** check: its first line, said by this process (a drawn seed is marked random). */
+  seedLine?: string;
 }): Promise<number> {
   const at = o.argv.indexOf(o.command);
   // check has no progress output to silence (its lines go to the merge).
@@ -101,7 +103,8 @@ export async function runInWorkers(o: {
     ...(o.command === 'check' ? [] : ['--quiet']),
   ];
   const quiet = o.flags.quiet || o.flags.json === true;
-  if (!quiet)
+  // check's stderr is its verdict, line for line the same for any worker count: no banner there.
+  if (!quiet && o.command !== 'check')
     process.stderr.write(`flatline ${o.command}: ${o.items} item(s) on ${o.workers} worker processes\n`);
   const dir = await mkdtemp(path.join(tmpdir(), 'flatline-workers-'));
   const files = Array.from({ length: o.workers }, (_, k) => path.join(dir, `worker-${k + 1}.json`));
@@ -129,7 +132,10 @@ export async function runInWorkers(o: {
       return codes[first.index - 1]!;
     }
     const { mergeCommand } = await import('./merge.ts');
-    return await mergeCommand(files, o.flags, o.argv, { command: withoutWorkers(o.argv) });
+    return await mergeCommand(files, o.flags, o.argv, {
+      command: withoutWorkers(o.argv),
+      ...(o.seedLine === undefined ? {} : { seedLine: o.seedLine }),
+    });
   } finally {
     openResources.delete(handle);
     await rm(dir, { recursive: true, force: true });
