@@ -43,11 +43,15 @@ const SUMMARY: Record<PropertyName, string> = {
 };
 
 /**
- * Where each property looks by default. No hammering is about outages the clients live through:
+ * Where each property looks by default (the others: every timeline fault of the direct topology).
+ * Completeness is about what only the heartbeat can find. No hammering is about outages the clients live through:
  * long ones (several backoff steps), never a crash of a client itself, and a herd of 2–5 clients
  * that lose the server together.
  */
 const DEFAULT_CASES: Partial<Record<PropertyName, FaultCaseOptions>> = {
+  // The faults only the heartbeat can find: an RST or FIN is found by the socket itself, whatever
+  // the heartbeat's settings (convergence checks what the client does after one).
+  completeness: { kinds: ['partition', 'partition-one-way', 'crash-server', 'crash-client'] },
   // Two to four outages, up to 100 s each with up to 60 s between them: more heals to judge, and
   // whether the backoff starts over after the healthy periods between them.
   convergence: {
@@ -62,6 +66,18 @@ const DEFAULT_CASES: Partial<Record<PropertyName, FaultCaseOptions>> = {
     clients: { min: 2, max: 5 },
   },
 };
+
+/**
+ * A property's default cases. Completeness narrows the direct topology's kinds only: through the
+ * proxy its cases draw every proxy fault, as they always did.
+ */
+function defaultCases(name: PropertyName, options: PropertyOptions): FaultCaseOptions {
+  const cases = DEFAULT_CASES[name] ?? {};
+  const proxy = options.real !== undefined || options.arbitrary?.topology === 'proxy';
+  if (name !== 'completeness' || !proxy) return cases;
+  const { kinds: _, ...rest } = cases;
+  return rest;
+}
 
 export interface PropertyOptions {
   /** The cases to draw (default: arbitraries.faultCase(), or arbitraries.quietCase() for accuracy). */
@@ -191,7 +207,7 @@ function makeProperty(
               }
             : {}),
         })
-      : faultCase({ ...DEFAULT_CASES[name], ...realCases, ...options.arbitrary }));
+      : faultCase({ ...defaultCases(name, options), ...realCases, ...options.arbitrary }));
   const scenarioName = `${name}-${safeName(subject.name)}`;
   const replayExtra = options.subjectModule ? `--subject ${options.subjectModule}` : undefined;
   const runOptions = (checkpoints?: number[]) => ({
