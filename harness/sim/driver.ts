@@ -14,6 +14,7 @@
  *   immediates run before time moves on. Otherwise time moves on at once.
  * Events that only touched simulator state (an ACK, a kernel timer with nothing to do) need no drain.
  */
+import { realTimers } from '../process/originals.ts';
 import type { Scheduler } from './clock.ts';
 import { SimError } from './errors.ts';
 
@@ -21,6 +22,12 @@ import { SimError } from './errors.ts';
 type LinkedImmediate = NodeJS.Immediate & { _idleNext?: unknown; _idlePrev?: unknown };
 
 const noop = (): void => {};
+/**
+ * Node's own setImmediate/clearImmediate: the globals are dispatchers once harness/process is
+ * installed, which would look up the running host on every step.
+ */
+const setImmediate = realTimers.setImmediate;
+const clearImmediate = realTimers.clearImmediate;
 
 /**
  * Whether Node's immediates expose their queue links, so the driver can see whether something was
