@@ -20,6 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { globToRegExp } from '../glob.ts';
 import { UsageError } from './exit.ts';
 
 export interface Shard {
@@ -235,37 +236,6 @@ export function reviveNumbers(value: unknown): unknown {
 }
 
 const GLOB = /[*?{[]/;
-
-function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        const slash = pattern[i + 2] === '/';
-        re += slash ? '(?:.*/)?' : '.*';
-        i += slash ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '{' && pattern.indexOf('}', i) > i) {
-      const end = pattern.indexOf('}', i);
-      re += `(?:${pattern
-        .slice(i + 1, end)
-        .split(',')
-        .map((alt) => alt.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
-        .join('|')})`;
-      i = end;
-    } else if (c === '[' && pattern.indexOf(']', i) > i) {
-      const end = pattern.indexOf(']', i);
-      re += `[${pattern
-        .slice(i + 1, end)
-        .replace(/^!/, '^')
-        .replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);

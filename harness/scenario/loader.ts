@@ -20,6 +20,7 @@ import {
   type Node,
   parseDocument,
 } from 'yaml';
+import { globToRegExp } from '../glob.ts';
 import { ScenarioError, type ScenarioIssue } from './errors.ts';
 import { printable, quote } from './fields.ts';
 import { didYouMean, formatPath, friendlyIssues } from './issues.ts';
@@ -540,39 +541,6 @@ export async function loadScenarioFile(file: string): Promise<Scenario> {
 
 const GLOB_CHARS = /[*?{]/;
 const SCENARIO_EXT = /\.ya?ml$/i;
-
-function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        // `**/` matches zero or more whole directories; a trailing `**` matches everything below.
-        const slash = pattern[i + 2] === '/';
-        re += slash ? '(?:.*/)?' : '.*';
-        i += slash ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const end = pattern.indexOf('}', i);
-      if (end < 0) re += '\\{';
-      else {
-        re += `(?:${pattern
-          .slice(i + 1, end)
-          .split(',')
-          .map((alt) =>
-            alt
-              .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-              .replace(/\*/g, '[^/]*')
-              .replace(/\?/g, '[^/]'),
-          )
-          .join('|')})`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
