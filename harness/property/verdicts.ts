@@ -381,6 +381,83 @@ export function coincidence(c: PropertyCase, waits: readonly number[]): number {
 export const LOCKSTEP_CHANCE = 1e-9;
 
 /**
+ * The integer waits F13 allows for the k-th retry after a reset: the policy's real interval for
+ * w_k (BOUNDS.md), rounded inward to whole ms — or, when it holds no integer (narrower than 1 ms),
+ * to its nearest integers — and widened by the run's tolerance.
+ */
+export function allowedWait(c: PropertyCase, k: number, prev: number | undefined, tolerance: number): Bound {
+  const range = backoffWait(c.config.backoff, k, prev);
+  const lo = Math.ceil(range.min);
+  const hi = Math.floor(range.max);
+  // An interval with no integer is a single point (β_n(1 ± 0), β_n + 0, …): rounded to nearest.
+  const [min, max] = lo <= hi ? [lo, hi] : [Math.round(range.min), Math.round(range.max)];
+  return widen({ min, max, why: range.why }, tolerance);
+}
+
+/**
+ * Each wait of a client's reconnect attempts after it detected fault `i` on a connection that had
+ * proved healthy (so its backoff starts over at w_0): the k-th wait lies in the interval the case's
+ * backoff policy gives w_k (F13; for decorrelated jitter, from the previous wait as measured).
+ */
+function judgeWaits(run: CaseRun, v: Verdict, host: string, i: number, spread: Spread): void {
+  const c = run.case;
+  const entry = c.faults[i]!;
+  const met = sessions(run, 'client', host).find((s) => liveAt(s, entry.at) && s.opened < entry.at);
+  if (met === undefined || !provenHealthy(run, met)) return;
+  const waits = retryWaits(run, host, entry, 1000);
+  if (waits === undefined) return;
+  const policy = c.config.backoff;
+  const tol = run.tolerance;
+  waits.forEach((w, k) => {
+    const prev = policy.policy === 'decorrelated' ? (k === 0 ? policy.base : waits[k - 1]! + tol) : undefined;
+    const allowed = allowedWait(
+      c,
+      k,
+      prev,
+      tol * (policy.policy === 'decorrelated' ? 1 + policy.multiplier : 1),
+    );
+    v.checked++;
+    if (tol === 0 && allowed.max - allowed.min >= 4) {
+      const mid = (allowed.min + allowed.max) / 2;
+      if (w < mid) spread.low++;
+      if (w > mid) spread.high++;
+      spread.n++;
+    }
+    if (w < allowed.min || w > allowed.max) {
+      const who = clientHosts(c).length > 1 ? `the client on ${host}` : 'the client';
+      v.violations.push(
+        `no hammering: ${describeFault(entry)}: ${who}'s retry #${k} after its detection at ${met.ended} ms waited ${w} ms, outside [${allowed.min}, ${allowed.max}] — backoff ${policy.policy} w_${k} ${allowed.why} (waits so far: [${waits.slice(0, k + 1).join(', ')}] ms)`,
+      );
+    }
+  });
+}
+
+/** Where a case's jittered waits fell in their intervals: below or above the middle. */
+interface Spread {
+  n: number;
+  low: number;
+  high: number;
+}
+
+/** Fewest jittered waits in a case before their spread is judged (a correct draw fails 2·2⁻³⁰). */
+export const SPREAD_MIN_WAITS = 30;
+
+/**
+ * F13 draws each wait uniformly from its interval: over SPREAD_MIN_WAITS waits or more, some fall in
+ * each half. A draw that keeps to one half (full jitter drawn as equal jitter, a clamp that pins
+ * every wait to an end) is not the policy configured.
+ */
+function judgeSpread(c: PropertyCase, v: Verdict, spread: Spread): void {
+  if (spread.n < SPREAD_MIN_WAITS) return;
+  v.checked++;
+  if (spread.low === 0 || spread.high === 0) {
+    v.violations.push(
+      `no hammering: backoff ${c.config.backoff.policy}: all ${spread.n} jittered reconnect waits fell in the ${spread.low === 0 ? 'upper' : 'lower'} half of their intervals (${spread.low} below the middle, ${spread.high} above), where a uniform draw puts each there with chance ½: the waits are not drawn from the configured policy's interval`,
+    );
+  }
+}
+
+/**
  * During each outage the client detected, its reconnect attempts (dials from its detection to the
  * heal) stay within BOUNDS.md's no-hammering bound. And a herd does not hammer in lockstep: clients
  * that lost the same server must not retry after identical waits, attempt after attempt, when their
@@ -390,6 +467,7 @@ export function noHammering(run: CaseRun): Verdict {
   const v = ok();
   const c = run.case;
   const hosts = clientHosts(c);
+  const spread: Spread = { n: 0, low: 0, high: 0 };
   c.faults.forEach((entry, i) => {
     if (stopsClient(entry)) return;
     const h = faultEnd(c, entry);
@@ -408,6 +486,7 @@ export function noHammering(run: CaseRun): Verdict {
         expectOnce(v, { type: 'maxAttempts', n: bound.max, fault: entry.id });
       }
     }
+    for (const host of hosts) judgeWaits(run, v, host, i, spread);
     if (hosts.length < 2) return;
     const waits = hosts.map((host) => ({ host, waits: retryWaits(run, host, entry) ?? [] }));
     for (let a = 0; a < waits.length; a++) {
@@ -426,6 +505,7 @@ export function noHammering(run: CaseRun): Verdict {
       }
     }
   });
+  judgeSpread(c, v, spread);
   return v;
 }
 
