@@ -49,6 +49,30 @@ export const DEFAULT_TCP: TcpParams = {
   backlog: 511,
 };
 
+/**
+ * The run's TCP settings: the defaults, overridden by what the caller gives. Built as one literal (not
+ * a spread) so every run's settings object has the same hidden class: a spread copy changes class
+ * after some runs, and the TCP code, which reads these on every packet, then deoptimizes.
+ */
+export function tcpParams(given: Partial<TcpParams> = {}): TcpParams {
+  const d = DEFAULT_TCP;
+  const v = <K extends keyof TcpParams>(k: K): TcpParams[K] => (k in given ? given[k] : d[k]) as TcpParams[K];
+  return {
+    sendBuffer: v('sendBuffer'),
+    receiveBuffer: v('receiveBuffer'),
+    initialRto: v('initialRto'),
+    minRto: v('minRto'),
+    maxRto: v('maxRto'),
+    retransmitGiveUp: v('retransmitGiveUp'),
+    synRetries: v('synRetries'),
+    finTimeout: v('finTimeout'),
+    keepaliveDefaultIdle: v('keepaliveDefaultIdle'),
+    keepaliveInterval: v('keepaliveInterval'),
+    keepaliveProbes: v('keepaliveProbes'),
+    backlog: v('backlog'),
+  };
+}
+
 /** Name and address lookups across the run's hosts. */
 export interface HostDirectory {
   byName(name: string): SimHost | undefined;

@@ -6,7 +6,7 @@ import type FakeTimers from '@sinonjs/fake-timers';
 import type { Logger, LogRecord, Runtime } from '../../impl/runtime.ts';
 import { type HostProcessView, runIn } from '../process/context.ts';
 import { Scheduler } from './clock.ts';
-import { DEFAULT_TCP, type SimContext, type TcpParams } from './context.ts';
+import { type SimContext, type TcpParams, tcpParams } from './context.ts';
 import { Driver } from './driver.ts';
 import { SimError } from './errors.ts';
 import {
@@ -114,7 +114,7 @@ export class Simulation {
       acks,
       trace: this.traceImpl,
       wire: this.wire,
-      tcp: { ...DEFAULT_TCP, ...(opts.tcp ?? {}) },
+      tcp: tcpParams(opts.tcp),
       hosts: {
         byName: (n) => this.hosts.get(n),
         byAddress: (a) => this.byAddress.get(a),
