@@ -185,6 +185,8 @@ export function libraryRun(runs = 3): { run: CliResult; real: CliResult } {
   };
 }
 
+export const CLI_CASES = ['sweep-workers', 'library-run', 'library-vs-real'];
+
 export function cliCases(runs = 3): CliResult[] {
   build();
   const { run, real } = libraryRun(runs);

@@ -1,5 +1,6 @@
 /**
- * Simulator benchmarks. `npm run bench` prints a table and one comparison line per case against its
+ * Simulator benchmarks, then the command-level cases of bench/cli.ts (sweep-workers, library-run,
+ * library-vs-real: the compiled CLI, start-up included). `npm run bench` prints a table and one comparison line per case against its
  * target (`case: measured vs target → ok/MISS`); `npm run bench -- --json` prints a JSON array with one
  * object per case: {case, simToWall, simToCpu, eventsPerSec, traceHash, target, verdict, …} (the
  * comparison lines then go to stderr); `--check` exits 1 when a case misses its target (not part of
@@ -23,6 +24,7 @@ import * as vm from 'node:vm';
 import type { FaultProxy } from '../harness/backend.ts';
 import { Simulation } from '../harness/sim/index.ts';
 import type { Runtime } from '../impl/runtime.ts';
+import { CLI_CASES, cliCases } from './cli.ts';
 
 interface Result {
   case: string;
@@ -346,26 +348,39 @@ async function main(): Promise<number> {
   if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) {
     throw new Error(`--runs takes a whole number ≥ 1, got '${runsOption}'`);
   }
-  const names = only ? [only] : Object.keys(CASES);
+  const cliOnly = only !== undefined && CLI_CASES.includes(only);
+  const names = cliOnly ? [] : only ? [only] : Object.keys(CASES);
   for (const name of names) {
-    if (!CASES[name]) throw new Error(`unknown case '${name}' (cases: ${Object.keys(CASES).join(', ')})`);
+    if (!CASES[name])
+      throw new Error(`unknown case '${name}' (cases: ${[...Object.keys(CASES), ...CLI_CASES].join(', ')})`);
   }
   const results: Result[] = [];
-  if (!args.includes('--cold')) await warmUp();
+  if (names.length && !args.includes('--cold')) await warmUp();
   for (const name of names) {
     const c = CASES[name] as Case;
     const result = await runCase(name, c, runs ?? c.runs);
     results.push(result);
     if (!json) process.stderr.write(`done: ${name}\n`);
   }
-  const lines = results.map(comparison).join('\n');
+  // What a user waits for through the CLI (bench/cli.ts): after the simulator cases, on the same machine.
+  const commands =
+    only === undefined || cliOnly
+      ? cliCases(runs ?? 3).filter((r) => only === undefined || r.case === only)
+      : [];
+  const lines = [
+    ...results.map(comparison),
+    ...commands.map((r) => `${r.case}: ${r.detail} vs ${r.target} → ${r.verdict}`),
+  ].join('\n');
   if (json) {
-    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify([...results, ...commands], null, 2)}\n`);
     process.stderr.write(`${lines}\n`);
   } else {
-    process.stdout.write(`${table(results)}\n\n${lines}\n`);
+    process.stdout.write(`${results.length ? `${table(results)}\n\n` : ''}${lines}\n`);
   }
-  const missed = results.filter((r) => r.error !== undefined || r.verdict === 'MISS');
+  const missed = [
+    ...results.filter((r) => r.error !== undefined || r.verdict === 'MISS'),
+    ...commands.filter((r) => r.verdict === 'MISS'),
+  ];
   return check && missed.length > 0 ? 1 : 0;
 }
 
