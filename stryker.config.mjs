@@ -1,7 +1,8 @@
 // @ts-check
 // Mutation testing of the reference heartbeat: `npm run mutation` (not part of npm test; see
 // docs/MUTATION.md for per-module runs, line ranges, scores and the surviving mutants). Each mutant
-// of impl/'s heartbeat, health, backoff and client modules must be caught by the property suite or a built-in scenario (vitest.mutation.config.ts).
+// of impl/'s heartbeat, health, backoff and client modules must be caught by the property suite or
+// a built-in scenario (vitest.mutation.config.ts).
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
