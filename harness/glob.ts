@@ -3,7 +3,7 @@
  * that leave them unexpanded (Windows, quoted arguments): `*`, `?`, `**` (any directories),
  * `{a,b}` alternatives and `[…]` classes, matched against whole `/`-separated paths.
  */
-const escape = (s: string): string => s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+const literal = (s: string): string => s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
 
 export function globToRegExp(pattern: string): RegExp {
   let re = '';
@@ -22,7 +22,7 @@ export function globToRegExp(pattern: string): RegExp {
       re += `(?:${pattern
         .slice(i + 1, end)
         .split(',')
-        .map((alt) => escape(alt).replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+        .map((alt) => literal(alt).replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
         .join('|')})`;
       i = end;
     } else if (c === '[' && pattern.indexOf(']', i) > i) {
@@ -32,7 +32,7 @@ export function globToRegExp(pattern: string): RegExp {
         .replace(/^!/, '^')
         .replace(/\\/g, '\\\\')}]`;
       i = end;
-    } else re += escape(c);
+    } else re += literal(c);
   }
   return new RegExp(`^${re}$`);
 }
